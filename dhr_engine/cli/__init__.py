@@ -1,0 +1,18 @@
+"""The `dhr` command line. Each command group lives in its own module and is added here."""
+
+from __future__ import annotations
+
+import typer
+
+from dhr_engine.cli import audit, case, deadlines, setup, workflows
+
+app = typer.Typer(
+    help="dhr-engine: Domestic Homicide Review workflow and case management.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+setup.register(app)
+app.add_typer(case.app, name="case", help="Open cases, fire triggers, read them.")
+app.add_typer(deadlines.app, name="deadlines", help="List and explain deadlines.")
+app.add_typer(audit.app, name="audit", help="Check the audit trail.")
+app.add_typer(workflows.app, name="workflows", help="Check and draw the workflow definitions.")

@@ -1,0 +1,72 @@
+"""What every command needs: the context, the acting user, output helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from sqlmodel import select
+
+from dhr_engine.config import Settings
+from dhr_engine.context import AppContext, build_context
+from dhr_engine.domain.actor import Actor
+from dhr_engine.domain.roles import Role
+from dhr_engine.errors import DhrError
+from dhr_engine.persistence.schema import upgrade
+from dhr_engine.persistence.tables import User
+from dhr_engine.services.cases import actor_for_user
+
+console = Console()
+err_console = Console(stderr=True)
+
+CONSOLE_ROLES = frozenset({Role.ADMIN, Role.CSP_OFFICER, Role.CSP_CHAIR, Role.INDEPENDENT_CHAIR})
+
+AsOption = typer.Option(
+    None, "--as", help="Act as this user (default: $DHR_CLI_USER, else the console operator)", show_default=False
+)
+
+
+def context() -> AppContext:
+    """Connect (honouring DHR_DATABASE_URL) and make sure the schema is current."""
+    ctx = build_context(Settings())
+    upgrade(ctx.engine)
+    return ctx
+
+
+def acting_user(ctx: AppContext, username: str | None) -> Actor:
+    """The named user, or the console operator: someone at the server's console, audited as such."""
+    username = username or os.environ.get("DHR_CLI_USER")
+    if not username:
+        return Actor(user_id=None, global_roles=CONSOLE_ROLES, label="console operator")
+    with ctx.reader() as uow:
+        user = uow.session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            fail(f"no user '{username}'")
+        return actor_for_user(user)
+
+
+def parse_day(value: str | None, field: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{field}: '{value}' is not a date; write it as YYYY-MM-DD")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err_console.print(f"[red]Error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def report(err: DhrError) -> NoReturn:
+    lines = [f"{item.field}: {item.msg}" if item.field else item.msg for item in err.items]
+    fail("; ".join(lines), 2)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))

@@ -1,0 +1,287 @@
+"""Demo data: a fictional CSP, ten agencies, a user for every role, cases across the stages.
+
+Every name here is invented. The demo password is printed by `dhr demo`; it is for demo data only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlmodel import Session, select
+
+from dhr_engine.auth.passwords import hash_password
+from dhr_engine.context import AppContext
+from dhr_engine.domain.actor import Actor
+from dhr_engine.domain.roles import Role
+from dhr_engine.persistence.tables import Agency, Case, Csp, ReturnRequest, User
+from dhr_engine.services import cases as case_service
+from dhr_engine.services import family as family_service
+from dhr_engine.services import members as member_service
+from dhr_engine.services import proceedings as proceeding_service
+
+DEMO_PASSWORD = "Demo-Password-2026"
+CSP_SLUG = "northmoor"
+
+AGENCIES = [
+    ("northmoor_police", "Northmoor Police", "police"),
+    ("acute_trust", "Northmoor Hospitals NHS Foundation Trust", "health"),
+    ("mental_health", "Northmoor Mental Health NHS Trust", "health"),
+    ("icb", "Northmoor Integrated Care Board", "health"),
+    ("adult_social_care", "Northmoor Council Adult Social Care", "council"),
+    ("childrens_services", "Northmoor Council Children's Services", "council"),
+    ("housing", "Northmoor Council Housing", "council"),
+    ("probation", "Probation Service (Northmoor)", "probation"),
+    ("womens_aid", "Northmoor Women's Aid", "charity"),
+    ("recovery", "Northmoor Recovery Service", "charity"),
+]
+
+# username, display name, global roles, agency key (None for CSP staff and chairs)
+USERS: list[tuple[str, str, list[str], str | None]] = [
+    ("admin", "Alex Admin", [Role.ADMIN], None),
+    ("officer", "Olivia Officer (DHR coordinator)", [Role.CSP_OFFICER], None),
+    ("cspchair", "Charles Chambers (CSP chair)", [Role.CSP_CHAIR], None),
+    ("chair", "Indira Independent (independent chair)", [], None),
+    ("author", "Oscar Overview (overview author)", [], None),
+    ("panel", "Pat Panel (panel member)", [], "womens_aid"),
+    ("police.author", "Paula Police (IMR author)", [], "northmoor_police"),
+    ("police.manager", "Peter Police (senior manager)", [], "northmoor_police"),
+    ("health.author", "Hana Health (IMR author)", [], "acute_trust"),
+    ("health.manager", "Harry Health (senior manager)", [], "acute_trust"),
+    ("council.author", "Cara Council (IMR author)", [], "adult_social_care"),
+    ("council.manager", "Colin Council (senior manager)", [], "adult_social_care"),
+]
+
+
+@lru_cache(maxsize=4)
+def demo_password_hash(password: str = DEMO_PASSWORD) -> str:
+    """Hash once per process: every demo user shares the demo password."""
+    return hash_password(password)
+
+
+@dataclass
+class Reference:
+    csp: Csp
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+    def actor(self, username: str) -> Actor:
+        return case_service.actor_for_user(self.users[username])
+
+
+def seed_reference_data(session: Session, password_hash: str | None = None) -> Reference:
+    """Create (or find) the demo CSP, its agencies and one user for every role."""
+    csp = session.exec(select(Csp).where(Csp.slug == CSP_SLUG)).first()
+    if csp is None:
+        csp = Csp(
+            slug=CSP_SLUG,
+            name="Northmoor Community Safety Partnership",
+            address="Northmoor Civic Centre, 1 Market Street, Northmoor NM1 1AA",
+            region="North West",
+            police_force_area="Northmoor",
+            contact_email="dhr@northmoor.example",
+        )
+        session.add(csp)
+    ref = Reference(csp)
+    for key, name, kind in AGENCIES:
+        agency = session.exec(select(Agency).where(Agency.name == name)).first()
+        if agency is None:
+            agency = Agency(csp_id=csp.id, name=name, kind=kind, email=f"{key}@agency.example",
+                            senior_manager_email=f"{key}.manager@agency.example")
+            session.add(agency)
+        ref.agencies[key] = agency
+    hashed = password_hash or demo_password_hash()
+    for username, display, roles, agency_key in USERS:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            user = User(
+                username=username,
+                display_name=display,
+                email=f"{username}@northmoor.example",
+                password_hash=hashed,
+                global_roles=[str(r) for r in roles],
+                agency_id=ref.agencies[agency_key].id if agency_key else None,
+                csp_id=csp.id,
+            )
+            session.add(user)
+        ref.users[username] = user
+    session.flush()
+    return ref
+
+
+def load_reference(session: Session) -> Reference:
+    """Find the demo reference data already in the database."""
+    csp = session.exec(select(Csp).where(Csp.slug == CSP_SLUG)).one()
+    ref = Reference(csp)
+    for key, name, _kind in AGENCIES:
+        ref.agencies[key] = session.exec(select(Agency).where(Agency.name == name)).one()
+    for username, *_ in USERS:
+        ref.users[username] = session.exec(select(User).where(User.username == username)).one()
+    return ref
+
+
+# Hooks other features add to, so the demo shows them too (returns, letters, action plans).
+DEMO_EXTENSIONS: list[Callable[[AppContext, Reference, date], None]] = []
+
+
+class DemoBuilder:
+    """Moves demo cases through the lifecycle with plausible past dates."""
+
+    def __init__(self, ctx: AppContext, ref: Reference, today: date) -> None:
+        self.ctx, self.ref, self.today = ctx, ref, today
+
+    def day(self, days_ago: int) -> date:
+        return self.today - timedelta(days=days_ago)
+
+    def open(self, pseudonym: str, notified_days_ago: int, **kw: object) -> Case:
+        notified = self.day(notified_days_ago)
+        return case_service.open_case(
+            self.ctx.uow(), actor=self.ref.actor("officer"), clock=self.ctx.clock, csp_id=self.ref.csp.id,
+            notified_on=notified, date_of_death=notified - timedelta(days=5), date_of_death_precision="month",
+            people=[case_service.PersonInput(role="victim", pseudonym=pseudonym),
+                    case_service.PersonInput(role="perpetrator", pseudonym="the perpetrator")],
+            **kw,  # type: ignore[arg-type]
+        )
+
+    def fire(self, case: Case, trigger: str, days_ago: int, who: str, reason: str = "") -> None:
+        case_service.fire_trigger(
+            self.ctx.uow(), actor=self.ref.actor(who), clock=self.ctx.clock, case_id=case.id, trigger=trigger,
+            effective_on=self.day(days_ago), reason=reason or f"Demo: {trigger.replace('_', ' ')}",
+        )
+
+    def member(self, case: Case, username: str, role: Role, days_ago: int) -> None:
+        member_service.add_member(
+            self.ctx.uow(), actor=self.ref.actor("officer"), clock=self.ctx.clock, case_id=case.id,
+            user_id=self.ref.users[username].id, role=role.value, effective_on=self.day(days_ago),
+        )
+
+    def family(self, case: Case, kind: str, days_ago: int) -> None:
+        family_service.record_family_contact(
+            self.ctx.uow(), actor=self.ref.actor("officer"), clock=self.ctx.clock, case_id=case.id, kind=kind,
+            occurred_on=self.day(days_ago),
+        )
+
+    def returns(self, case: Case, kinds: dict[str, str], stage: str, days_ago: int) -> None:
+        """Record return requests directly (the agency-returns service adds their history)."""
+        with self.ctx.uow() as uow:
+            for agency_key, kind in kinds.items():
+                uow.session.add(ReturnRequest(case_id=case.id, agency_id=self.ref.agencies[agency_key].id,
+                                              kind=kind, stage=stage, requested_on=self.day(days_ago)))
+            uow.commit()
+
+    def staff(self, case: Case, days_ago: int) -> None:
+        self.member(case, "chair", Role.INDEPENDENT_CHAIR, days_ago)
+        self.member(case, "author", Role.OVERVIEW_AUTHOR, days_ago)
+        self.member(case, "panel", Role.PANEL_MEMBER, days_ago)
+        for who in ("police", "health", "council"):
+            self.member(case, f"{who}.author", Role.AGENCY_AUTHOR, days_ago)
+            self.member(case, f"{who}.manager", Role.AGENCY_MANAGER, days_ago)
+
+    def to_information_gathering(self, case: Case, start: int) -> None:
+        """Walk a case from notification to information gathering, starting `start` days ago."""
+        self.fire(case, "start_scoping", start - 2, "officer")
+        self.fire(case, "submit_decision_briefing", start - 14, "officer")
+        self.fire(case, "decide_to_review", start - 25, "cspchair")
+        self.fire(case, "notify_home_office_of_review", start - 25, "officer")
+        self.staff(case, start - 40)
+        self.fire(case, "appoint_chair", start - 40, "officer")
+        self.fire(case, "establish_panel", start - 55, "chair")
+        self.fire(case, "start_information_gathering", start - 56, "chair")
+
+
+def seed_demo(ctx: AppContext) -> Reference:
+    """Create the demo partnership and about ten cases spread over the stages."""
+    with ctx.uow() as uow:
+        ref = seed_reference_data(uow.session)
+        uow.commit()
+    with ctx.reader() as uow:
+        if uow.session.exec(select(Case)).first() is not None:
+            return ref
+    today = ctx.clock.today()
+    b = DemoBuilder(ctx, ref, today)
+
+    b.open("Alice", 3, summary="Police notification received; scoping not yet started.")
+
+    scoping = b.open("Beth", 9)
+    b.fire(scoping, "start_scoping", 8, "officer")
+
+    pending = b.open("Carol", 20, summary="The demo case: awaiting the CSP chair's decision.")
+    b.fire(pending, "start_scoping", 19, "officer")
+    b.fire(pending, "submit_decision_briefing", 6, "officer")
+
+    gathering = b.open("Dawn", 160)
+    b.to_information_gathering(gathering, 160)
+    b.returns(gathering, {"northmoor_police": "imr", "acute_trust": "imr"}, "accepted", 100)
+    b.returns(gathering, {"adult_social_care": "chronology", "housing": "chronology"}, "requested", 60)
+    b.family(gathering, "first_letter_sent", 110)
+
+    paused = b.open("Eve", 200)
+    b.to_information_gathering(paused, 200)
+    proceeding_service.record_proceeding(
+        ctx.uow(), actor=ref.actor("officer"), clock=ctx.clock, case_id=paused.id, kind="criminal_trial",
+        started_on=b.day(120), body="Northmoor Crown Court", reference="T2026-0001",
+    )
+    b.fire(paused, "pause_for_proceedings", 120, "officer", "Criminal trial: CPS asked for the review to wait")
+
+    qa = b.open("Fran", 400)
+    b.to_information_gathering(qa, 400)
+    b.returns(qa, {"northmoor_police": "imr", "acute_trust": "imr", "probation": "chronology"}, "accepted", 330)
+    b.family(qa, "first_letter_sent", 335)
+    b.fire(qa, "complete_information_gathering", 300, "chair")
+    b.fire(qa, "start_drafting", 290, "chair")
+    b.family(qa, "draft_shared", 230)
+    b.fire(qa, "share_draft_with_family", 230, "chair")
+    b.fire(qa, "agree_report_at_panel", 200, "chair")
+    b.fire(qa, "sign_off_report", 190, "cspchair")
+    b.fire(qa, "submit_to_qa", 185, "officer")
+    b.fire(qa, "record_qa_resubmission_required", 120, "officer", "QA Panel: equality analysis missing")
+    b.fire(qa, "resubmit_to_qa", 40, "officer")
+
+    published = b.open("Grace", 700)
+    b.to_information_gathering(published, 700)
+    b.returns(published, {"northmoor_police": "imr", "mental_health": "imr", "recovery": "short_report"},
+              "accepted", 620)
+    b.family(published, "first_letter_sent", 640)
+    b.fire(published, "complete_information_gathering", 560, "chair")
+    b.fire(published, "start_drafting", 550, "chair")
+    b.family(published, "draft_shared", 480)
+    b.fire(published, "share_draft_with_family", 480, "chair")
+    b.fire(published, "agree_report_at_panel", 460, "chair")
+    b.fire(published, "sign_off_report", 450, "cspchair")
+    b.fire(published, "submit_to_qa", 445, "officer")
+    b.fire(published, "record_qa_approved_with_amendments", 380, "officer")
+    b.fire(published, "complete_amendments", 350, "chair")
+    b.fire(published, "send_publication_notices", 330, "officer")
+    b.fire(published, "publish_report", 310, "officer")
+    b.fire(published, "start_action_plan_monitoring", 300, "officer")
+
+    no_review = b.open("Hannah", 150)
+    b.fire(no_review, "start_scoping", 149, "officer")
+    b.fire(no_review, "submit_decision_briefing", 130, "officer")
+    b.fire(no_review, "decide_no_review", 125, "cspchair", "Criteria not met: no domestic relationship found")
+    b.fire(no_review, "notify_home_office_no_review", 125, "officer")
+    b.fire(no_review, "record_ho_review_started", 100, "officer")
+    b.fire(no_review, "record_ho_upheld_decision", 60, "officer")
+
+    challenged = b.open("Imogen", 90)
+    b.fire(challenged, "start_scoping", 89, "officer")
+    b.fire(challenged, "submit_decision_briefing", 70, "officer")
+    b.fire(challenged, "decide_no_review", 62, "cspchair", "Death appears to be an accident")
+    b.fire(challenged, "notify_home_office_no_review", 62, "officer")
+    b.fire(challenged, "record_ho_review_started", 30, "officer")
+
+    for extend in DEMO_EXTENSIONS:
+        extend(ctx, ref, today)
+    return ref
+
+
+def demo_credentials() -> list[tuple[str, str, str]]:
+    """(username, who, password) for every demo user."""
+    return [(u, display, DEMO_PASSWORD) for u, display, _r, _a in USERS]
+
+
+def find_user_id(session: Session, username: str) -> uuid.UUID:
+    return session.exec(select(User.id).where(User.username == username)).one()

@@ -1,0 +1,1 @@
+"""Statutory correspondence: the letter catalogue, rendering and the letter register."""

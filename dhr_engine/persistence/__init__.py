@@ -1,0 +1,1 @@
+"""Database access: engine, tables, repositories and migrations."""

@@ -1,0 +1,6 @@
+"""Import every table module so SQLModel.metadata (and Alembic) sees every table.
+
+Each feature that adds tables adds one import line here.
+"""
+
+from dhr_engine.persistence import tables  # noqa: F401

@@ -1,0 +1,59 @@
+"""The family engagement log: contacts, leaflet, advocacy, meetings, draft shared, pseudonym."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from dhr_engine.domain.actor import Actor
+from dhr_engine.domain.clock import Clock
+from dhr_engine.domain.roles import Role
+from dhr_engine.errors import PermissionDenied, ValidationFailed
+from dhr_engine.persistence.tables import FamilyContact
+from dhr_engine.services import cases as case_service
+from dhr_engine.services.audit import append_event
+from dhr_engine.services.deadlines import close_by_key, validate_effective_date
+from dhr_engine.services.unit_of_work import UnitOfWork
+
+KINDS = {
+    "first_letter_sent": "First letter and Home Office leaflet sent",
+    "contact": "Contact with the family",
+    "leaflet_sent": "Home Office leaflet sent",
+    "advocacy_offered": "Specialist advocacy offered",
+    "advocacy_accepted": "Specialist advocacy accepted",
+    "advocacy_declined": "Specialist advocacy declined",
+    "meeting": "Meeting with the chair",
+    "draft_shared": "Draft report shared with the family",
+    "comments_received": "Family comments on the draft received",
+    "pseudonym_agreed": "Pseudonym agreed",
+    "publication_date_told": "Family told the publication date",
+}
+CLOSES = {"first_letter_sent": "family_first_letter", "leaflet_sent": "family_first_letter"}
+RECORDERS = frozenset({Role.CSP_OFFICER, Role.INDEPENDENT_CHAIR})
+
+
+def record_family_contact(
+    uow: UnitOfWork, *, actor: Actor, clock: Clock, case_id: uuid.UUID, kind: str, occurred_on: date,
+    note: str = "", person_id: uuid.UUID | None = None,
+) -> FamilyContact:
+    """Add one entry to the family engagement log; a first letter meets the family_first_letter deadline."""
+    if kind not in KINDS:
+        raise ValidationFailed(f"kind must be one of: {', '.join(KINDS)}", field="kind")
+    validate_effective_date(occurred_on, clock.today())
+    with uow:
+        session = uow.session
+        case = case_service.get_case_for_update(uow, case_id, None)
+        if not case_service.actor_on_case(session, actor, case.id).has_any(RECORDERS):
+            raise PermissionDenied("only a CSP officer or the independent chair may write the family log", field="role")
+        row = FamilyContact(case_id=case.id, kind=kind, occurred_on=occurred_on, note=note, person_id=person_id,
+                            recorded_by=actor.user_id)
+        session.add(row)
+        append_event(session, case, kind="family_contact_recorded", actor=actor, effective_on=occurred_on,
+                     recorded_at=clock.now(), data={"entry_id": str(row.id), "kind": kind})
+        if kind in CLOSES:
+            for deadline in close_by_key(session, case.id, CLOSES[kind], occurred_on):
+                append_event(session, case, kind="deadline_closed", actor=actor, effective_on=occurred_on,
+                             recorded_at=clock.now(), data={"key": deadline.key, "status": deadline.status})
+        session.add(case)
+        uow.commit()
+        return row

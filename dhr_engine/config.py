@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Europe/London", description="Time zone for dates shown and computed")
     workflows_dir: Path = Field(default=PROJECT_ROOT / "workflows")
     templates_dir: Path = Field(default=PROJECT_ROOT / "templates")
-    storage_dir: Path = Field(default=Path("./var/storage"), description="Where letters and attachments are kept")
+    storage_dir: Path = Field(
+        default=Path("./var/storage"), description="Where letters and attachments are kept"
+    )
     holiday_subdivision: str = Field(default="ENG", description="UK bank-holiday subdivision: ENG or WLS")
     secret_key: str = Field(default="dev-only-change-me-0123456789abcdef0123456789", min_length=32)
     token_minutes: int = Field(default=30, ge=1, le=24 * 60)

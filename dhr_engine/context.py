@@ -24,7 +24,10 @@ class AppContext:
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """A new unit of work (one transaction)."""
         return UnitOfWork(
-            self.session_factory, self.workflows, write=write, holiday_subdivision=self.settings.holiday_subdivision
+            self.session_factory,
+            self.workflows,
+            write=write,
+            holiday_subdivision=self.settings.holiday_subdivision,
         )
 
     def reader(self) -> UnitOfWork:

@@ -89,8 +89,13 @@ def seed_reference_data(session: Session, password_hash: str | None = None) -> R
     for key, name, kind in AGENCIES:
         agency = session.exec(select(Agency).where(Agency.name == name)).first()
         if agency is None:
-            agency = Agency(csp_id=csp.id, name=name, kind=kind, email=f"{key}@agency.example",
-                            senior_manager_email=f"{key}.manager@agency.example")
+            agency = Agency(
+                csp_id=csp.id,
+                name=name,
+                kind=kind,
+                email=f"{key}@agency.example",
+                senior_manager_email=f"{key}.manager@agency.example",
+            )
             session.add(agency)
         ref.agencies[key] = agency
     hashed = password_hash or demo_password_hash()
@@ -139,28 +144,49 @@ class DemoBuilder:
     def open(self, pseudonym: str, notified_days_ago: int, **kw: object) -> Case:
         notified = self.day(notified_days_ago)
         return case_service.open_case(
-            self.ctx.uow(), actor=self.ref.actor("officer"), clock=self.ctx.clock, csp_id=self.ref.csp.id,
-            notified_on=notified, date_of_death=notified - timedelta(days=5), date_of_death_precision="month",
-            people=[case_service.PersonInput(role="victim", pseudonym=pseudonym),
-                    case_service.PersonInput(role="perpetrator", pseudonym="the perpetrator")],
+            self.ctx.uow(),
+            actor=self.ref.actor("officer"),
+            clock=self.ctx.clock,
+            csp_id=self.ref.csp.id,
+            notified_on=notified,
+            date_of_death=notified - timedelta(days=5),
+            date_of_death_precision="month",
+            people=[
+                case_service.PersonInput(role="victim", pseudonym=pseudonym),
+                case_service.PersonInput(role="perpetrator", pseudonym="the perpetrator"),
+            ],
             **kw,  # type: ignore[arg-type]
         )
 
     def fire(self, case: Case, trigger: str, days_ago: int, who: str, reason: str = "") -> None:
         case_service.fire_trigger(
-            self.ctx.uow(), actor=self.ref.actor(who), clock=self.ctx.clock, case_id=case.id, trigger=trigger,
-            effective_on=self.day(days_ago), reason=reason or f"Demo: {trigger.replace('_', ' ')}",
+            self.ctx.uow(),
+            actor=self.ref.actor(who),
+            clock=self.ctx.clock,
+            case_id=case.id,
+            trigger=trigger,
+            effective_on=self.day(days_ago),
+            reason=reason or f"Demo: {trigger.replace('_', ' ')}",
         )
 
     def member(self, case: Case, username: str, role: Role, days_ago: int) -> None:
         member_service.add_member(
-            self.ctx.uow(), actor=self.ref.actor("officer"), clock=self.ctx.clock, case_id=case.id,
-            user_id=self.ref.users[username].id, role=role.value, effective_on=self.day(days_ago),
+            self.ctx.uow(),
+            actor=self.ref.actor("officer"),
+            clock=self.ctx.clock,
+            case_id=case.id,
+            user_id=self.ref.users[username].id,
+            role=role.value,
+            effective_on=self.day(days_ago),
         )
 
     def family(self, case: Case, kind: str, days_ago: int) -> None:
         family_service.record_family_contact(
-            self.ctx.uow(), actor=self.ref.actor("officer"), clock=self.ctx.clock, case_id=case.id, kind=kind,
+            self.ctx.uow(),
+            actor=self.ref.actor("officer"),
+            clock=self.ctx.clock,
+            case_id=case.id,
+            kind=kind,
             occurred_on=self.day(days_ago),
         )
 
@@ -168,8 +194,15 @@ class DemoBuilder:
         """Record return requests directly (the agency-returns service adds their history)."""
         with self.ctx.uow() as uow:
             for agency_key, kind in kinds.items():
-                uow.session.add(ReturnRequest(case_id=case.id, agency_id=self.ref.agencies[agency_key].id,
-                                              kind=kind, stage=stage, requested_on=self.day(days_ago)))
+                uow.session.add(
+                    ReturnRequest(
+                        case_id=case.id,
+                        agency_id=self.ref.agencies[agency_key].id,
+                        kind=kind,
+                        stage=stage,
+                        requested_on=self.day(days_ago),
+                    )
+                )
             uow.commit()
 
     def staff(self, case: Case, days_ago: int) -> None:
@@ -221,14 +254,24 @@ def seed_demo(ctx: AppContext) -> Reference:
     paused = b.open("Eve", 200)
     b.to_information_gathering(paused, 200)
     proceeding_service.record_proceeding(
-        ctx.uow(), actor=ref.actor("officer"), clock=ctx.clock, case_id=paused.id, kind="criminal_trial",
-        started_on=b.day(120), body="Northmoor Crown Court", reference="T2026-0001",
+        ctx.uow(),
+        actor=ref.actor("officer"),
+        clock=ctx.clock,
+        case_id=paused.id,
+        kind="criminal_trial",
+        started_on=b.day(120),
+        body="Northmoor Crown Court",
+        reference="T2026-0001",
     )
-    b.fire(paused, "pause_for_proceedings", 120, "officer", "Criminal trial: CPS asked for the review to wait")
+    b.fire(
+        paused, "pause_for_proceedings", 120, "officer", "Criminal trial: CPS asked for the review to wait"
+    )
 
     qa = b.open("Fran", 400)
     b.to_information_gathering(qa, 400)
-    b.returns(qa, {"northmoor_police": "imr", "acute_trust": "imr", "probation": "chronology"}, "accepted", 330)
+    b.returns(
+        qa, {"northmoor_police": "imr", "acute_trust": "imr", "probation": "chronology"}, "accepted", 330
+    )
     b.family(qa, "first_letter_sent", 335)
     b.fire(qa, "complete_information_gathering", 300, "chair")
     b.fire(qa, "start_drafting", 290, "chair")
@@ -242,8 +285,12 @@ def seed_demo(ctx: AppContext) -> Reference:
 
     published = b.open("Grace", 700)
     b.to_information_gathering(published, 700)
-    b.returns(published, {"northmoor_police": "imr", "mental_health": "imr", "recovery": "short_report"},
-              "accepted", 620)
+    b.returns(
+        published,
+        {"northmoor_police": "imr", "mental_health": "imr", "recovery": "short_report"},
+        "accepted",
+        620,
+    )
     b.family(published, "first_letter_sent", 640)
     b.fire(published, "complete_information_gathering", 560, "chair")
     b.fire(published, "start_drafting", 550, "chair")

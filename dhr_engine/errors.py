@@ -25,7 +25,9 @@ class DhrError(Exception):
     status_code = 400
     code = "error"
 
-    def __init__(self, msg: str, *, field: str | None = None, items: Sequence[ErrorItem] | None = None) -> None:
+    def __init__(
+        self, msg: str, *, field: str | None = None, items: Sequence[ErrorItem] | None = None
+    ) -> None:
         super().__init__(msg)
         self.msg = msg
         self.items: list[ErrorItem] = list(items) if items else [ErrorItem(self.code, msg, field)]

@@ -80,7 +80,10 @@ def show(ref: str, as_json: bool = typer.Option(False, "--json")) -> None:
         print_json(data)
         return
     console.print(f"[bold]{case.ref}[/bold] {case.title}")
-    console.print(f"Stage: {data['stage_label']} ({case.stage}); workflow {case.workflow_version}; version {case.version}")
+    console.print(
+        f"Stage: {data['stage_label']} ({case.stage}); "
+        f"workflow {case.workflow_version}; version {case.version}"
+    )
     for d in deadlines:
         state = "paused" if d.paused_since else f"due {format_date(d.adjusted_due)}"
         console.print(f"  deadline {d.key}: {state}")
@@ -102,10 +105,13 @@ def new(
     ctx = context()
     try:
         case = case_service.open_case(
-            ctx.uow(), actor=acting_user(ctx, as_user), clock=ctx.clock,
+            ctx.uow(),
+            actor=acting_user(ctx, as_user),
+            clock=ctx.clock,
             notified_on=parse_day(notified_on, "notified-on") or ctx.clock.today(),
             date_of_death=parse_day(date_of_death, "date-of-death"),
-            workflow_version=workflow_version, review_type=review_type,
+            workflow_version=workflow_version,
+            review_type=review_type,
             people=[case_service.PersonInput(role="victim", pseudonym=pseudonym)],
         )
     except DhrError as err:
@@ -126,8 +132,14 @@ def fire(
     ctx = context()
     try:
         case = case_service.fire_trigger(
-            ctx.uow(), actor=acting_user(ctx, as_user), clock=ctx.clock, ref=ref, trigger=trigger,
-            effective_on=parse_day(on, "on"), reason=reason, expected_version=expected_version,
+            ctx.uow(),
+            actor=acting_user(ctx, as_user),
+            clock=ctx.clock,
+            ref=ref,
+            trigger=trigger,
+            effective_on=parse_day(on, "on"),
+            reason=reason,
+            expected_version=expected_version,
         )
     except DhrError as err:
         report(err)

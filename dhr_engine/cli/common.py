@@ -26,7 +26,10 @@ err_console = Console(stderr=True)
 CONSOLE_ROLES = frozenset({Role.ADMIN, Role.CSP_OFFICER, Role.CSP_CHAIR, Role.INDEPENDENT_CHAIR})
 
 AsOption = typer.Option(
-    None, "--as", help="Act as this user (default: $DHR_CLI_USER, else the console operator)", show_default=False
+    None,
+    "--as",
+    help="Act as this user (default: $DHR_CLI_USER, else the console operator)",
+    show_default=False,
 )
 
 

@@ -46,7 +46,9 @@ def demo() -> None:
 
 @holidays_app.command("import")
 def import_holidays(
-    path: Path = typer.Argument(..., help="The official bank-holidays JSON file (gov.uk format)", exists=True),
+    path: Path = typer.Argument(
+        ..., help="The official bank-holidays JSON file (gov.uk format)", exists=True
+    ),
     division: str = typer.Option("england-and-wales", help="Which division of the file to read"),
 ) -> None:
     """Import one-off bank holidays from the official JSON file (days already known are kept)."""

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-
 _CASE_VERSION = Column("version", Integer, nullable=False, default=1)
 
 

@@ -29,7 +29,9 @@ def event_hash(event: AuditEvent) -> str:
         "data": event.data,
         "prev_hash": event.prev_hash,
     }
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
 
 
 def append_event(
@@ -86,14 +88,20 @@ def verify_case(session: Session, case: Case) -> list[AuditProblem]:
         if event.prev_hash != prev_hash and not problems:
             problems.append(AuditProblem(case.ref, event.seq, "link to the previous event is broken"))
         if event_hash(event) != event.hash:
-            problems.append(AuditProblem(case.ref, event.seq, "event edited (hash does not match its content)"))
+            problems.append(
+                AuditProblem(case.ref, event.seq, "event edited (hash does not match its content)")
+            )
         prev_hash, expected = event.hash, event.seq + 1
     if case.audit_count > len(events) and (not events or events[-1].seq < case.audit_count):
         last = events[-1].seq if events else 0
         for position in range(last + 1, case.audit_count + 1):
-            problems.append(AuditProblem(case.ref, position, "event deleted (missing at the end of the chain)"))
+            problems.append(
+                AuditProblem(case.ref, position, "event deleted (missing at the end of the chain)")
+            )
     elif events and case.audit_head != events[-1].hash and not problems:
-        problems.append(AuditProblem(case.ref, events[-1].seq, "last event does not match the case's chain head"))
+        problems.append(
+            AuditProblem(case.ref, events[-1].seq, "last event does not match the case's chain head")
+        )
     return problems
 
 

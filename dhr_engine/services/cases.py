@@ -116,7 +116,9 @@ def open_case(
     today = clock.today()
     deadline_service.validate_effective_date(notified_on, today)
     if date_of_death and date_of_death > notified_on:
-        raise ValidationFailed("the date of death cannot be after the notification date", field="date_of_death")
+        raise ValidationFailed(
+            "the date of death cannot be after the notification date", field="date_of_death"
+        )
     if review_type not in REVIEW_TYPES:
         raise ValidationFailed("review type must be 'dhr' or 'dardr'", field="review_type")
     definition = uow.workflows.get(DEFAULT_WORKFLOW[0], workflow_version or DEFAULT_WORKFLOW[1])
@@ -124,7 +126,9 @@ def open_case(
         session = uow.session
         csp = session.get(Csp, csp_id) if csp_id else session.exec(select(Csp)).first()
         if csp is None:
-            raise ValidationFailed("no such Community Safety Partnership; run 'dhr init' first", field="csp_id")
+            raise ValidationFailed(
+                "no such Community Safety Partnership; run 'dhr init' first", field="csp_id"
+            )
         case = Case(
             ref=_next_ref(session, notified_on.year),
             csp_id=csp.id,
@@ -143,18 +147,29 @@ def open_case(
         session.flush()  # the case row first: its children reference it
         victim = next((p for p in people if p.role == "victim"), None)
         year = date_of_death.year if date_of_death else notified_on.year
-        case.title = f"{victim.pseudonym if victim else 'Unnamed'} - {csp.name.removesuffix(' Community Safety Partnership')} - {year} - {review_type.upper()}"
+        place = csp.name.removesuffix(" Community Safety Partnership")
+        case.title = f"{victim.pseudonym if victim else 'Unnamed'} - {place} - {year} - {review_type.upper()}"
         for p in people:
             session.add(Person(case_id=case.id, **p.__dict__))
         now = clock.now()
         append_event(
-            session, case, kind="case_opened", actor=actor, effective_on=notified_on, recorded_at=now,
+            session,
+            case,
+            kind="case_opened",
+            actor=actor,
+            effective_on=notified_on,
+            recorded_at=now,
             data={"stage": case.stage, "workflow_version": definition.version, "ref": case.ref},
         )
         calendar = deadline_service.bank_holidays(session, uow.holiday_subdivision)
         for key in definition.initial_deadlines:
             row = deadline_service.open_deadline(
-                session, case, definition, key, anchor_on=notified_on, anchor_event="notification received",
+                session,
+                case,
+                definition,
+                key,
+                anchor_on=notified_on,
+                anchor_event="notification received",
                 calendar=calendar,
             )
             _audit_deadline(session, case, actor, notified_on, now, "deadline_opened", row)
@@ -168,7 +183,12 @@ def _audit_deadline(
     session: Session, case: Case, actor: Actor, on: date, now: datetime, kind: str, row: Deadline
 ) -> None:
     append_event(
-        session, case, kind=kind, actor=actor, effective_on=on, recorded_at=now,
+        session,
+        case,
+        kind=kind,
+        actor=actor,
+        effective_on=on,
+        recorded_at=now,
         data={
             "key": row.key,
             "status": row.status,
@@ -183,12 +203,26 @@ def _queue_letter(
 ) -> None:
     session.add(
         OutboxItem(
-            case_id=case.id, kind="letter", topic=code,
-            payload={"case_id": str(case.id), "letter": code, "trigger": trigger, "effective_on": on.isoformat()},
+            case_id=case.id,
+            kind="letter",
+            topic=code,
+            payload={
+                "case_id": str(case.id),
+                "letter": code,
+                "trigger": trigger,
+                "effective_on": on.isoformat(),
+            },
         )
     )
-    append_event(session, case, kind="letter_queued", actor=actor, effective_on=on, recorded_at=now,
-                 data={"letter": code, "trigger": trigger})
+    append_event(
+        session,
+        case,
+        kind="letter_queued",
+        actor=actor,
+        effective_on=on,
+        recorded_at=now,
+        data={"letter": code, "trigger": trigger},
+    )
 
 
 def require_role(definition: WorkflowDefinition, stage: str, trigger: str, actor: Actor) -> None:
@@ -236,11 +270,19 @@ def fire_trigger(
         definition = uow.workflows.get(case.workflow_key, case.workflow_version)
         acting = actor_on_case(session, actor, case.id)
         require_role(definition, case.stage, trigger, acting)
-        if any(t.requires_reason for t in definition.transitions_for(trigger, case.stage)) and not reason.strip():
+        if (
+            any(t.requires_reason for t in definition.transitions_for(trigger, case.stage))
+            and not reason.strip()
+        ):
             raise ValidationFailed(f"'{trigger}' needs a reason", field="reason")
         flow = CaseFlow(
-            case, definition, acting, facts=SqlCaseFacts(session, case.id), effective_on=on,
-            reason=reason, payload=payload,
+            case,
+            definition,
+            acting,
+            facts=SqlCaseFacts(session, case.id),
+            effective_on=on,
+            reason=reason,
+            payload=payload,
         )
         if not fire(definition, flow, trigger):
             raise TransitionBlocked(trigger, sorted(set(flow.effects.failed_guards)))
@@ -267,12 +309,19 @@ def _persist_effects(
     if definition.state(case.stage).terminal:
         case.closed_on = on
     for draft in flow.effects.events:
-        append_event(session, case, kind=draft.kind, actor=actor, effective_on=on, recorded_at=now, data=draft.data)
+        append_event(
+            session, case, kind=draft.kind, actor=actor, effective_on=on, recorded_at=now, data=draft.data
+        )
     calendar = deadline_service.bank_holidays(session, uow.holiday_subdivision)
     label = definition.state(case.stage).label
     done = deadline_service.apply_ops(
-        session, case, definition, flow.effects.deadline_ops, on=on,
-        anchor_event=f"{label.lower()} ({trigger})", calendar=calendar,
+        session,
+        case,
+        definition,
+        flow.effects.deadline_ops,
+        on=on,
+        anchor_event=f"{label.lower()} ({trigger})",
+        calendar=calendar,
     )
     for kind, row in done:
         _audit_deadline(session, case, actor, on, now, kind, row)
@@ -282,7 +331,9 @@ def _persist_effects(
     uow.flush()
 
 
-def available_triggers(session: Session, case: Case, definition: WorkflowDefinition, actor: Actor, today: date) -> list[AvailableTrigger]:
+def available_triggers(
+    session: Session, case: Case, definition: WorkflowDefinition, actor: Actor, today: date
+) -> list[AvailableTrigger]:
     """What this actor may fire now, and which guards block the rest."""
     acting = actor_on_case(session, actor, case.id)
     flow = CaseFlow(case, definition, acting, facts=SqlCaseFacts(session, case.id), effective_on=today)

@@ -136,7 +136,12 @@ def close_deadline(row: Deadline, on: date, *, status: str | None = None) -> Non
 
 
 def close_by_key(
-    session: Session, case_id: uuid.UUID, key: str, on: date, *, subject_id: uuid.UUID | None = None,
+    session: Session,
+    case_id: uuid.UUID,
+    key: str,
+    on: date,
+    *,
+    subject_id: uuid.UUID | None = None,
     status: str | None = None,
 ) -> list[Deadline]:
     rows = find_open(session, case_id, key, subject_id=subject_id)
@@ -146,7 +151,9 @@ def close_by_key(
     return rows
 
 
-def pause_case_deadlines(session: Session, case: Case, definition: WorkflowDefinition, on: date) -> list[Deadline]:
+def pause_case_deadlines(
+    session: Session, case: Case, definition: WorkflowDefinition, on: date
+) -> list[Deadline]:
     """Stop the clock on every open deadline whose rule pauses in the case's new stage."""
     changed = []
     for row in find_open(session, case.id):
@@ -193,7 +200,10 @@ def apply_ops(
         elif op.op == "close":
             done.extend(("deadline_closed", r) for r in close_by_key(session, case.id, op.key, on))
         elif op.op == "cancel":
-            done.extend(("deadline_cancelled", r) for r in close_by_key(session, case.id, op.key, on, status="cancelled"))
+            done.extend(
+                ("deadline_cancelled", r)
+                for r in close_by_key(session, case.id, op.key, on, status="cancelled")
+            )
         elif op.op == "cancel_all":
             for row in find_open(session, case.id):
                 close_deadline(row, on, status="cancelled")
@@ -235,7 +245,8 @@ class Explanation:
     def lines(self) -> list[str]:
         out = [
             f"{self.label} ({self.key}): {self.status}",
-            f"Rule: {self.rule} from {self.anchor_event}" + (f" — evidence {self.evidence}" if self.evidence else ""),
+            f"Rule: {self.rule} from {self.anchor_event}"
+            + (f" — evidence {self.evidence}" if self.evidence else ""),
             f"Anchor date: {format_date(self.anchor_on)}",
         ]
         for day, name in self.holidays_skipped:
@@ -254,7 +265,9 @@ class Explanation:
         return out
 
 
-def explain(session: Session, row: Deadline, definition: WorkflowDefinition | None, today: date) -> Explanation:
+def explain(
+    session: Session, row: Deadline, definition: WorkflowDefinition | None, today: date
+) -> Explanation:
     """Explain one deadline: rule, anchor, holidays skipped, pauses added."""
     intervals = _intervals(row)
     merged = merge_intervals(intervals, today=today)
@@ -294,7 +307,11 @@ def explain(session: Session, row: Deadline, definition: WorkflowDefinition | No
 
 
 def list_for_case(session: Session, case_id: uuid.UUID) -> list[Deadline]:
-    query = select(Deadline).where(Deadline.case_id == case_id).order_by(col(Deadline.opened_at), col(Deadline.key))
+    query = (
+        select(Deadline)
+        .where(Deadline.case_id == case_id)
+        .order_by(col(Deadline.opened_at), col(Deadline.key))
+    )
     return list(session.exec(query).all())
 
 
@@ -302,7 +319,8 @@ def validate_effective_date(on: date, today: date, *, not_before: date | None = 
     """Events are recorded after they happen: never in the future, never before the last move."""
     if on > today:
         raise ValidationFailed(
-            f"the date an event happened cannot be later than today ({format_date(today)})", field="effective_on"
+            f"the date an event happened cannot be later than today ({format_date(today)})",
+            field="effective_on",
         )
     if not_before is not None and on < not_before:
         raise ValidationFailed(

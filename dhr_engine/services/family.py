@@ -33,8 +33,15 @@ RECORDERS = frozenset({Role.CSP_OFFICER, Role.INDEPENDENT_CHAIR})
 
 
 def record_family_contact(
-    uow: UnitOfWork, *, actor: Actor, clock: Clock, case_id: uuid.UUID, kind: str, occurred_on: date,
-    note: str = "", person_id: uuid.UUID | None = None,
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    clock: Clock,
+    case_id: uuid.UUID,
+    kind: str,
+    occurred_on: date,
+    note: str = "",
+    person_id: uuid.UUID | None = None,
 ) -> FamilyContact:
     """Add one entry to the family engagement log; a first letter meets the family_first_letter deadline."""
     if kind not in KINDS:
@@ -44,16 +51,38 @@ def record_family_contact(
         session = uow.session
         case = case_service.get_case_for_update(uow, case_id, None)
         if not case_service.actor_on_case(session, actor, case.id).has_any(RECORDERS):
-            raise PermissionDenied("only a CSP officer or the independent chair may write the family log", field="role")
-        row = FamilyContact(case_id=case.id, kind=kind, occurred_on=occurred_on, note=note, person_id=person_id,
-                            recorded_by=actor.user_id)
+            raise PermissionDenied(
+                "only a CSP officer or the independent chair may write the family log", field="role"
+            )
+        row = FamilyContact(
+            case_id=case.id,
+            kind=kind,
+            occurred_on=occurred_on,
+            note=note,
+            person_id=person_id,
+            recorded_by=actor.user_id,
+        )
         session.add(row)
-        append_event(session, case, kind="family_contact_recorded", actor=actor, effective_on=occurred_on,
-                     recorded_at=clock.now(), data={"entry_id": str(row.id), "kind": kind})
+        append_event(
+            session,
+            case,
+            kind="family_contact_recorded",
+            actor=actor,
+            effective_on=occurred_on,
+            recorded_at=clock.now(),
+            data={"entry_id": str(row.id), "kind": kind},
+        )
         if kind in CLOSES:
             for deadline in close_by_key(session, case.id, CLOSES[kind], occurred_on):
-                append_event(session, case, kind="deadline_closed", actor=actor, effective_on=occurred_on,
-                             recorded_at=clock.now(), data={"key": deadline.key, "status": deadline.status})
+                append_event(
+                    session,
+                    case,
+                    kind="deadline_closed",
+                    actor=actor,
+                    effective_on=occurred_on,
+                    recorded_at=clock.now(),
+                    data={"key": deadline.key, "status": deadline.status},
+                )
         session.add(case)
         uow.commit()
         return row

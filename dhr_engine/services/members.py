@@ -21,11 +21,19 @@ MANAGERS = frozenset({Role.CSP_OFFICER, Role.ADMIN, Role.INDEPENDENT_CHAIR})
 
 def _require_manager(actor: Actor) -> None:
     if not actor.has_any(MANAGERS):
-        raise PermissionDenied("only a CSP officer or the independent chair may change case members", field="role")
+        raise PermissionDenied(
+            "only a CSP officer or the independent chair may change case members", field="role"
+        )
 
 
 def add_member(
-    uow: UnitOfWork, *, actor: Actor, clock: Clock, case_id: uuid.UUID, user_id: uuid.UUID, role: str,
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    clock: Clock,
+    case_id: uuid.UUID,
+    user_id: uuid.UUID,
+    role: str,
     effective_on: date | None = None,
 ) -> CaseMember:
     """Give a user a role on one case; agency roles bind to the user's agency."""
@@ -46,26 +54,46 @@ def add_member(
             raise ValidationFailed("an agency role needs a user who belongs to an agency", field="user_id")
         exists = session.exec(
             select(CaseMember).where(
-                CaseMember.case_id == case.id, CaseMember.user_id == user.id, CaseMember.role == case_role.value
+                CaseMember.case_id == case.id,
+                CaseMember.user_id == user.id,
+                CaseMember.role == case_role.value,
             )
         ).first()
         if exists:
             raise Conflict("that user already holds that role on this case", field="role")
-        member = CaseMember(case_id=case.id, user_id=user.id, role=case_role.value,
-                            agency_id=user.agency_id if case_role in AGENCY_ROLES else None)
+        member = CaseMember(
+            case_id=case.id,
+            user_id=user.id,
+            role=case_role.value,
+            agency_id=user.agency_id if case_role in AGENCY_ROLES else None,
+        )
         session.add(member)
-        if member.agency_id and not session.exec(
-            select(CaseAgency).where(CaseAgency.case_id == case.id, CaseAgency.agency_id == member.agency_id)
-        ).first():
+        if (
+            member.agency_id
+            and not session.exec(
+                select(CaseAgency).where(
+                    CaseAgency.case_id == case.id, CaseAgency.agency_id == member.agency_id
+                )
+            ).first()
+        ):
             session.add(CaseAgency(case_id=case.id, agency_id=member.agency_id))
-        append_event(session, case, kind="member_added", actor=actor, effective_on=effective_on or clock.today(),
-                     recorded_at=clock.now(), data={"user_id": str(user.id), "role": case_role.value})
+        append_event(
+            session,
+            case,
+            kind="member_added",
+            actor=actor,
+            effective_on=effective_on or clock.today(),
+            recorded_at=clock.now(),
+            data={"user_id": str(user.id), "role": case_role.value},
+        )
         session.add(case)
         uow.commit()
         return member
 
 
-def remove_member(uow: UnitOfWork, *, actor: Actor, clock: Clock, case_id: uuid.UUID, member_id: uuid.UUID) -> None:
+def remove_member(
+    uow: UnitOfWork, *, actor: Actor, clock: Clock, case_id: uuid.UUID, member_id: uuid.UUID
+) -> None:
     """Take a role away from a user on one case."""
     with uow:
         session = uow.session
@@ -75,8 +103,15 @@ def remove_member(uow: UnitOfWork, *, actor: Actor, clock: Clock, case_id: uuid.
         if member is None or member.case_id != case.id:
             raise NotFound("no such member of this case", field="member_id")
         session.delete(member)
-        append_event(session, case, kind="member_removed", actor=actor, effective_on=clock.today(),
-                     recorded_at=clock.now(), data={"user_id": str(member.user_id), "role": member.role})
+        append_event(
+            session,
+            case,
+            kind="member_removed",
+            actor=actor,
+            effective_on=clock.today(),
+            recorded_at=clock.now(),
+            data={"user_id": str(member.user_id), "role": member.role},
+        )
         session.add(case)
         uow.commit()
 
@@ -106,8 +141,15 @@ def change_role(
         old = member.role
         member.role = new_role.value
         session.add(member)
-        append_event(session, case, kind="member_role_changed", actor=actor, effective_on=clock.today(),
-                     recorded_at=clock.now(), data={"user_id": str(member.user_id), "from": old, "to": new_role.value})
+        append_event(
+            session,
+            case,
+            kind="member_role_changed",
+            actor=actor,
+            effective_on=clock.today(),
+            recorded_at=clock.now(),
+            data={"user_id": str(member.user_id), "from": old, "to": new_role.value},
+        )
         session.add(case)
         uow.commit()
         return member

@@ -20,10 +20,19 @@ RECORDERS = frozenset({Role.CSP_OFFICER, Role.INDEPENDENT_CHAIR})
 
 
 def record_proceeding(
-    uow: UnitOfWork, *, actor: Actor, clock: Clock, case_id: uuid.UUID, kind: str, started_on: date,
-    body: str = "", reference: str = "", note: str = "", pauses_review: bool = True,
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    clock: Clock,
+    case_id: uuid.UUID,
+    kind: str,
+    started_on: date,
+    body: str = "",
+    reference: str = "",
+    note: str = "",
+    pauses_review: bool = True,
 ) -> ParallelProceeding:
-    """Record a proceeding; if it pauses the review, the pause is a separate trigger (pause_for_proceedings)."""
+    """Record a proceeding; pausing the review is then the trigger pause_for_proceedings."""
     if kind not in KINDS:
         raise ValidationFailed(f"kind must be one of: {', '.join(KINDS)}", field="kind")
     validate_effective_date(started_on, clock.today())
@@ -31,21 +40,42 @@ def record_proceeding(
         session = uow.session
         case = case_service.get_case_for_update(uow, case_id, None)
         if not case_service.actor_on_case(session, actor, case.id).has_any(RECORDERS):
-            raise PermissionDenied("only a CSP officer or the independent chair may record proceedings", field="role")
-        row = ParallelProceeding(case_id=case.id, kind=kind, started_on=started_on, body=body, reference=reference,
-                                 note=note, pauses_review=pauses_review)
+            raise PermissionDenied(
+                "only a CSP officer or the independent chair may record proceedings", field="role"
+            )
+        row = ParallelProceeding(
+            case_id=case.id,
+            kind=kind,
+            started_on=started_on,
+            body=body,
+            reference=reference,
+            note=note,
+            pauses_review=pauses_review,
+        )
         session.add(row)
-        append_event(session, case, kind="proceeding_recorded", actor=actor, effective_on=started_on,
-                     recorded_at=clock.now(), data={"proceeding_id": str(row.id), "kind": kind,
-                                                    "pauses_review": pauses_review})
+        append_event(
+            session,
+            case,
+            kind="proceeding_recorded",
+            actor=actor,
+            effective_on=started_on,
+            recorded_at=clock.now(),
+            data={"proceeding_id": str(row.id), "kind": kind, "pauses_review": pauses_review},
+        )
         session.add(case)
         uow.commit()
         return row
 
 
 def conclude_proceeding(
-    uow: UnitOfWork, *, actor: Actor, clock: Clock, case_id: uuid.UUID, proceeding_id: uuid.UUID,
-    concluded_on: date, outcome: str = "",
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    clock: Clock,
+    case_id: uuid.UUID,
+    proceeding_id: uuid.UUID,
+    concluded_on: date,
+    outcome: str = "",
 ) -> ParallelProceeding:
     """Record that a proceeding has concluded; the chair then resumes the review (resume_review)."""
     validate_effective_date(concluded_on, clock.today())
@@ -53,7 +83,9 @@ def conclude_proceeding(
         session = uow.session
         case = case_service.get_case_for_update(uow, case_id, None)
         if not case_service.actor_on_case(session, actor, case.id).has_any(RECORDERS):
-            raise PermissionDenied("only a CSP officer or the independent chair may conclude proceedings", field="role")
+            raise PermissionDenied(
+                "only a CSP officer or the independent chair may conclude proceedings", field="role"
+            )
         row = session.get(ParallelProceeding, proceeding_id)
         if row is None or row.case_id != case.id:
             raise NotFound("no such proceeding on this case", field="proceeding_id")
@@ -65,8 +97,15 @@ def conclude_proceeding(
         if outcome:
             row.note = (row.note + "\n" if row.note else "") + outcome
         session.add(row)
-        append_event(session, case, kind="proceeding_concluded", actor=actor, effective_on=concluded_on,
-                     recorded_at=clock.now(), data={"proceeding_id": str(row.id), "kind": row.kind})
+        append_event(
+            session,
+            case,
+            kind="proceeding_concluded",
+            actor=actor,
+            effective_on=concluded_on,
+            recorded_at=clock.now(),
+            data={"proceeding_id": str(row.id), "kind": row.kind},
+        )
         session.add(case)
         uow.commit()
         return row

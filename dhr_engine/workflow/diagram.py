@@ -9,7 +9,7 @@ def mermaid(definition: WorkflowDefinition) -> str:
     """A stateDiagram-v2; pause and resume edges drawn once, as notes, to keep it readable."""
     lines = ["stateDiagram-v2", f"    [*] --> {definition.initial}"]
     for state in definition.states:
-        lines.append(f'    {state.name} : {state.label.replace(":", " -")}')
+        lines.append(f"    {state.name} : {state.label.replace(':', ' -')}")
     for t in definition.transitions:
         if t.resume_to is not None or (definition.pause and t.trigger == definition.pause.pause_trigger):
             continue

@@ -97,12 +97,16 @@ def family_contacted(ctx: GuardContext) -> bool:
     return bool(ctx.facts.family_log_kinds() & {"first_letter_sent", "contact", "meeting"})
 
 
-@guard("draft_shared_with_family", "the family engagement log records the draft report shared with the family")
+@guard(
+    "draft_shared_with_family", "the family engagement log records the draft report shared with the family"
+)
 def draft_shared_with_family(ctx: GuardContext) -> bool:
     return "draft_shared" in ctx.facts.family_log_kinds()
 
 
-@guard("open_proceeding_recorded", "a parallel proceeding that pauses the review has been recorded and is open")
+@guard(
+    "open_proceeding_recorded", "a parallel proceeding that pauses the review has been recorded and is open"
+)
 def open_proceeding_recorded(ctx: GuardContext) -> bool:
     return ctx.facts.open_proceedings() > 0
 

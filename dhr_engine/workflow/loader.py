@@ -37,7 +37,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(top)"
-        raise WorkflowDefinitionErrors([WorkflowDefinitionError(path.name, where, f"not valid YAML: {err}")]) from err
+        raise WorkflowDefinitionErrors(
+            [WorkflowDefinitionError(path.name, where, f"not valid YAML: {err}")]
+        ) from err
     if not isinstance(data, dict):
         raise WorkflowDefinitionErrors([WorkflowDefinitionError(path.name, "(top)", "must be a mapping")])
     return data
@@ -51,7 +53,11 @@ def _merge_parent(path: Path, data: dict[str, Any], depth: int = 0) -> dict[str,
     parent_path = path.parent / str(parent_name)
     if depth > 3 or not parent_path.is_file():
         raise WorkflowDefinitionErrors(
-            [WorkflowDefinitionError(path.name, "extends", f"no workflow file '{parent_name}' beside this one")]
+            [
+                WorkflowDefinitionError(
+                    path.name, "extends", f"no workflow file '{parent_name}' beside this one"
+                )
+            ]
         )
     merged = _merge_parent(parent_path, _read_yaml(parent_path), depth + 1)
     for key, value in data.items():
@@ -59,7 +65,9 @@ def _merge_parent(path: Path, data: dict[str, Any], depth: int = 0) -> dict[str,
             deadlines = dict(merged.get("deadlines", {}))
             for name, rule in value.items():
                 base = deadlines.get(name, {})
-                deadlines[name] = {**base, **rule} if isinstance(base, dict) and isinstance(rule, dict) else rule
+                deadlines[name] = (
+                    {**base, **rule} if isinstance(base, dict) and isinstance(rule, dict) else rule
+                )
             merged["deadlines"] = deadlines
         else:
             merged[key] = value
@@ -141,7 +149,9 @@ class _Checker:
             if t.dest not in states:
                 self.fail(f"{where}.dest", f"unknown state '{t.dest}'")
             if not t.roles:
-                self.fail(f"{where}.roles", "no role may fire this transition (deny by default): name at least one")
+                self.fail(
+                    f"{where}.roles", "no role may fire this transition (deny by default): name at least one"
+                )
             for j, name in enumerate(t.conditions):
                 if name not in GUARDS:
                     self.fail(f"{where}.conditions[{j}]", f"unknown guard '{name}'")
@@ -153,7 +163,11 @@ class _Checker:
                     if key not in d.deadlines:
                         self.fail(f"{where}.deadlines.{op}[{j}]", f"unknown deadline '{key}'")
             for k, other in enumerate(d.transitions[:i]):
-                if other.trigger == t.trigger and set(other.source) & set(t.source) and other.resume_to is None:
+                if (
+                    other.trigger == t.trigger
+                    and set(other.source) & set(t.source)
+                    and other.resume_to is None
+                ):
                     shared = sorted(set(other.source) & set(t.source))[0]
                     self.fail(
                         f"{where}.trigger",

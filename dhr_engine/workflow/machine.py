@@ -7,7 +7,7 @@ and writes `flow.state` without decorating or registering the model (ARCHITECTUR
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from transitions import EventData, Machine, MachineError
 
@@ -20,7 +20,7 @@ _MACHINES: dict[tuple[str, str, int], Machine] = {}
 
 def _condition(tdef: TransitionDef) -> Callable[[EventData], bool]:
     def check(event: EventData) -> bool:
-        flow: CaseFlow = event.model
+        flow = cast(CaseFlow, event.model)
         return flow.check(tdef)
 
     return check
@@ -28,8 +28,9 @@ def _condition(tdef: TransitionDef) -> Callable[[EventData], bool]:
 
 def _after(tdef: TransitionDef) -> Callable[[EventData], None]:
     def record(event: EventData) -> None:
-        flow: CaseFlow = event.model
-        flow.record(tdef, source=event.transition.source)
+        flow = cast(CaseFlow, event.model)
+        source = event.transition.source if event.transition else flow.state
+        flow.record(tdef, source=source)
 
     return record
 

@@ -1,0 +1,39 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DHR_DATABASE_URL ?= sqlite:///./dhr.db
+
+.PHONY: install run test lint typecheck assets bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+assets:
+	@if [ -f package.json ]; then npm install --no-audit --no-fund --silent && $(BIN)/python -m dhr_engine.web.assets; fi
+
+## Install, load the demo data and run the product on the embedded SQLite database.
+run: install assets
+	$(BIN)/dhr demo
+	$(BIN)/dhr serve --host 127.0.0.1 --port 8000
+
+## Install and run the whole test suite (SQLite and, where reachable, PostgreSQL).
+test: install assets
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check dhr_engine tests
+	$(BIN)/ruff format --check dhr_engine tests
+
+typecheck:
+	$(BIN)/mypy dhr_engine
+
+bench: install
+	$(BIN)/dhr bench
+
+clean:
+	rm -rf $(VENV) node_modules dhr.db dhr.db-wal dhr.db-shm var

@@ -5,6 +5,7 @@ Every name here is invented. The demo password is printed by `dhr demo`; it is f
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,8 +129,10 @@ def load_reference(session: Session) -> Reference:
     return ref
 
 
-# Hooks other features add to, so the demo shows them too (returns, letters, action plans).
-DEMO_EXTENSIONS: list[Callable[[AppContext, Reference, date], None]] = []
+# Features add demo data of their own: each module named here has `extend_demo(ctx, ref, today)`,
+# called after the demo cases exist (returns, letters, action plans, ...).
+DEMO_EXTENSION_MODULES: list[str] = [
+]
 
 
 class DemoBuilder:
@@ -320,7 +323,8 @@ def seed_demo(ctx: AppContext) -> Reference:
     b.fire(challenged, "notify_home_office_no_review", 62, "officer")
     b.fire(challenged, "record_ho_review_started", 30, "officer")
 
-    for extend in DEMO_EXTENSIONS:
+    for name in DEMO_EXTENSION_MODULES:
+        extend: Callable[[AppContext, Reference, date], None] = importlib.import_module(name).extend_demo
         extend(ctx, ref, today)
     return ref
 

@@ -253,7 +253,6 @@ def fire_trigger(
     reason: str = "",
     expected_version: int | None = None,
     payload: Mapping[str, Any] | None = None,
-    fail_after_stage_change: bool = False,
 ) -> Case:
     """Apply one workflow trigger to a case, atomically: stage, audit, deadlines and outbox together."""
     today = clock.today()
@@ -286,8 +285,6 @@ def fire_trigger(
         )
         if not fire(definition, flow, trigger):
             raise TransitionBlocked(trigger, sorted(set(flow.effects.failed_guards)))
-        if fail_after_stage_change:
-            raise RuntimeError("injected failure after the stage change (tests only)")
         _persist_effects(uow, case, definition, flow, acting, on=on, now=clock.now(), trigger=trigger)
         uow.commit()
         return case

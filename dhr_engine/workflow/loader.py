@@ -31,6 +31,13 @@ def _yaml_path(loc: Iterable[int | str]) -> str:
     return path or "(top)"
 
 
+def _problem(error: Any) -> str:
+    """Pydantic's message, naming the offending value for unknown choices."""
+    if error.get("type") == "enum":
+        return f"unknown value '{error.get('input')}': {error['msg']}"
+    return str(error["msg"])
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -227,7 +234,7 @@ def load_definition(path: Path) -> WorkflowDefinition:
         definition = WorkflowDefinition.model_validate(data)
     except ValidationError as err:
         raise WorkflowDefinitionErrors(
-            [WorkflowDefinitionError(path.name, _yaml_path(e["loc"]), e["msg"]) for e in err.errors()]
+            [WorkflowDefinitionError(path.name, _yaml_path(e["loc"]), _problem(e)) for e in err.errors()]
         ) from err
     definition = _expand_pause(definition)
     errors = _Checker(definition, path.name).run()

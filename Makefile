@@ -11,6 +11,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 install: $(BIN)/python
+	./scripts/system-deps.sh $(SYSTEM_DEPS_FLAGS)
 	$(BIN)/pip install --quiet -e '.[dev]'
 
 assets:
@@ -21,7 +22,8 @@ run: install assets
 	$(BIN)/dhr demo
 	$(BIN)/dhr serve --host 127.0.0.1 --port 8000
 
-## Install and run the whole test suite (SQLite and, where reachable, PostgreSQL).
+## Install and run the whole test suite (SQLite and, where reachable, PostgreSQL; browser tests need chromium).
+test: SYSTEM_DEPS_FLAGS = --with-browser
 test: install assets
 	$(BIN)/pytest
 

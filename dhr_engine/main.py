@@ -30,7 +30,7 @@ from dhr_engine.context import AppContext, build_context
 LifespanHook = Callable[[AppContext], AbstractContextManager[Any]]
 LIFESPAN_HOOKS: list[LifespanHook] = []
 LIFESPAN_HOOK_MODULES: list[str] = ["dhr_engine.scheduler.runner"]
-INSTALLER_MODULES: list[str] = []
+INSTALLER_MODULES: list[str] = ["dhr_engine.web:install_web"]
 
 DESCRIPTION = f"""
 Workflow and case management for Domestic Homicide Reviews (England and Wales).

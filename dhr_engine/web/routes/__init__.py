@@ -1,0 +1,14 @@
+"""Every web page router, gathered into one router that install_web includes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from dhr_engine.web.routes import auth, case_records, cases, dashboard
+
+
+def web_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    for module in (auth, dashboard, cases, case_records):
+        router.include_router(module.router)
+    return router

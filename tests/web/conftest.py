@@ -1,0 +1,170 @@
+"""Browser tests: the real app on uvicorn (loopback, free port) over a fresh SQLite demo database,
+driven by Playwright through Debian's chromium. axe-core from npm checks every page visited.
+
+Never runs `playwright install`: the browser is /usr/bin/chromium. Without it (or without
+node_modules/axe-core) the tests skip, and fail under DHR_REQUIRE_SERVICES=1 (CI).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page
+
+from dhr_engine.config import PROJECT_ROOT, Settings
+from dhr_engine.context import AppContext, build_context
+from dhr_engine.demo import DEMO_PASSWORD, seed_demo
+from dhr_engine.domain.clock import FakeClock
+from dhr_engine.web import assets
+from dhr_engine.web.app import build_app
+from tests.conftest import TODAY, skip_or_fail
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str | None:
+    """Replaces pytest-playwright's (a class-based fixture pytest now warns about); each test has
+    its own server, so pages are addressed by full URL."""
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not CHROMIUM.exists():
+        skip_or_fail("Debian's chromium is not installed at /usr/bin/chromium")
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-default-apps",
+            "--disable-sync",
+            "--no-first-run",
+            "--metrics-recording-only",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def built_assets() -> None:
+    """The GOV.UK Frontend files must come from npm (make assets); build them if node_modules is there."""
+    if not AXE.exists() or not (PROJECT_ROOT / assets.PACKAGE_DIST).exists():
+        skip_or_fail("node_modules is missing: run `make assets` (npm install) first")
+    if not assets.is_built():
+        assets.build()
+
+
+@pytest.fixture(scope="session")
+def demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database, seeded once per session on the fixed test day; each test copies it."""
+    path = tmp_path_factory.mktemp("web-demo") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    ctx = build_context(Settings(database_url=f"sqlite:///{path}"), clock=FakeClock.on(TODAY))
+    seed_demo(ctx)
+    with ctx.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    ctx.engine.dispose()
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    ctx: AppContext
+
+
+@pytest.fixture
+def server(demo_template: Path, tmp_path: Path, built_assets: None) -> Iterator[Server]:
+    """uvicorn serving the app on a free loopback port, over a fresh copy of the demo database."""
+    path = tmp_path / "dhr.db"
+    shutil.copy(demo_template, path)
+    settings = Settings(database_url=f"sqlite:///{path}", storage_dir=tmp_path / "storage")
+    ctx = build_context(settings, clock=FakeClock.on(TODAY))
+    port = _free_port()
+    config = uvicorn.Config(build_app(ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the web server did not start")
+        time.sleep(0.05)
+    yield Server(f"http://127.0.0.1:{port}", ctx)
+    srv.should_exit = True
+    thread.join(timeout=10)
+    ctx.engine.dispose()
+
+
+@dataclass
+class Browser:
+    """A signed-in (or not) user in the browser; every page it lands on is checked by axe-core."""
+
+    page: Page
+    base: str
+    checked: list[str] = field(default_factory=list)
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base + path)
+        self.axe()
+
+    def axe(self) -> None:
+        """Run axe-core in the page: no serious or critical WCAG 2.x A/AA violation."""
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(
+            """async () => {
+                const r = await axe.run(document, {runOnly: {type: 'tag', values:
+                  ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
+                return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                  nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+            }"""
+        )
+        bad = [v for v in result if v["impact"] in SERIOUS]
+        assert not bad, f"axe-core on {self.page.url}: {bad}"
+        self.checked.append(self.page.url)
+
+    def sign_in(self, username: str, password: str = DEMO_PASSWORD) -> None:
+        self.go("/sign-in")
+        self.page.get_by_label("User name").fill(username)
+        self.page.get_by_label("Password", exact=True).fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.page.wait_for_load_state()
+        self.axe()
+
+    def sign_out(self) -> None:
+        self.page.get_by_role("button", name="Sign out").click()
+        self.page.wait_for_load_state()
+        self.axe()
+
+    def click(self, name: str, role: str = "link") -> None:
+        self.page.get_by_role(role, name=name).first.click()  # type: ignore[arg-type]
+        self.page.wait_for_load_state()
+        self.axe()
+
+
+@pytest.fixture
+def web(server: Server, page: Page) -> Browser:
+    page.set_default_timeout(15_000)
+    return Browser(page, server.url)

@@ -59,14 +59,26 @@ def get_case(session: Session, *, case_id: uuid.UUID | None = None, ref: str | N
     return case
 
 
-def get_case_for_update(uow: UnitOfWork, case_id: uuid.UUID | None, ref: str | None) -> Case:
-    """Load the case for a write; on PostgreSQL the row is locked until commit."""
+def get_case_for_update(
+    uow: UnitOfWork, case_id: uuid.UUID | None, ref: str | None, *, expected_version: int | None = None
+) -> Case:
+    """Load the case for a write and raise its version once for this command.
+
+    On PostgreSQL the row is locked until commit; on both databases the UPDATE also checks the
+    version it read, so a concurrent writer gets StaleCase instead of overwriting.
+    """
     query = select(Case).where(Case.id == case_id) if case_id else select(Case).where(Case.ref == ref)
     if uow.dialect == "postgresql":
         query = query.with_for_update()
     case = uow.session.exec(query).first()
     if case is None:
         raise CaseNotFound("no such case", field="ref" if ref else "case_id")
+    if expected_version is not None and case.version != expected_version:
+        raise StaleCase(
+            f"the case is at version {case.version}, not {expected_version}; reload it and try again",
+            field="expected_version",
+        )
+    case.version += 1
     return case
 
 
@@ -259,12 +271,7 @@ def fire_trigger(
     on = effective_on or today
     with uow:
         session = uow.session
-        case = get_case_for_update(uow, case_id, ref)
-        if expected_version is not None and case.version != expected_version:
-            raise StaleCase(
-                f"the case is at version {case.version}, not {expected_version}; reload it and try again",
-                field="expected_version",
-            )
+        case = get_case_for_update(uow, case_id, ref, expected_version=expected_version)
         deadline_service.validate_effective_date(on, today, not_before=case.stage_entered_on)
         definition = uow.workflows.get(case.workflow_key, case.workflow_version)
         acting = actor_on_case(session, actor, case.id)

@@ -195,3 +195,13 @@ def test_effective_dates__deadlines_run_from_effective_date_audit_keeps_both(
     assert event is not None
     assert event.effective_on == date(2026, 10, 22)
     assert event.recorded_at.date() == date(2026, 11, 25)
+
+
+def test_fire_trigger__raises_version_by_exactly_one(lite: AppContext, lite_ref: Reference) -> None:
+    w = open_case(lite, lite_ref, date(2026, 10, 1))
+    assert w.reload().version == 1
+    w.fire("start_scoping", date(2026, 10, 1), "officer")
+    assert w.reload().version == 2
+    case = cases.fire_trigger(lite.uow(), actor=lite_ref.actor("officer"), clock=lite.clock, case_id=w.case_id,
+                              trigger="submit_decision_briefing", expected_version=2)
+    assert case.version == 3 == w.reload().version

@@ -15,10 +15,11 @@ from dhr_engine.config import Settings
 from dhr_engine.context import AppContext, build_context
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.roles import Role
-from dhr_engine.errors import DhrError
+from dhr_engine.errors import DhrError, TransitionBlocked
 from dhr_engine.persistence.schema import upgrade
 from dhr_engine.persistence.tables import User
 from dhr_engine.services.cases import actor_for_user
+from dhr_engine.workflow.guards import GUARDS
 
 console = Console()
 err_console = Console(stderr=True)
@@ -67,8 +68,12 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def report(err: DhrError) -> NoReturn:
+    """Print a refusal the way a user can act on it, then exit with status 2."""
     lines = [f"{item.field}: {item.msg}" if item.field else item.msg for item in err.items]
-    fail("; ".join(lines), 2)
+    if isinstance(err, TransitionBlocked):
+        known = [name for name in err.failed_guards if name in GUARDS]
+        lines += [f"  {name}: needs {GUARDS[name].description}" for name in known]
+    fail("\n".join(lines), 2)
 
 
 def print_json(data: Any) -> None:

@@ -85,11 +85,13 @@ def _field_name(loc: Sequence[int | str]) -> str | None:
 
 async def _dhr_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DhrError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    headers: dict[str, str] = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     extra: dict[str, Any] = {}
     if isinstance(exc, TransitionBlocked):
         extra["guards"] = exc.failed_guards
-    return error_response(exc.status_code, exc.items, headers, **extra)
+    return error_response(exc.status_code, exc.items, headers or None, **extra)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -151,3 +153,14 @@ COMMON_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _described("Stale version, a blocked trigger (with the guard names) or a clash"),
     422: _described("The request is not valid; each problem names its field"),
 }
+
+
+class TooManyAttempts(DhrError):
+    """Sign-in is slowed or the account locked after repeated wrong passwords."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, msg: str, retry_after: int) -> None:
+        super().__init__(msg, field="password")
+        self.headers = {"Retry-After": str(max(retry_after, 1))}

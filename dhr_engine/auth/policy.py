@@ -3,6 +3,7 @@
 Deny by default. Three questions, answered here and nowhere else:
 
 1. Which cases may this user see at all?  (`case_visibility_clause`, `can_view_case`)
+   Any signed-in user may list cases; the list holds only the cases they may see:
    - admin: every case;
    - csp_officer / csp_chair: every case of their Community Safety Partnership (all cases when the
      account is not tied to one);
@@ -54,7 +55,6 @@ SUBJECT_PERSON_ROLES = frozenset({"victim", "perpetrator"})
 class Action(StrEnum):
     """Everything the API and the web pages do, besides firing workflow triggers."""
 
-    CASE_LIST = "case:list"
     CASE_OPEN = "case:open"
     CASE_VIEW = "case:view"
     CASE_SUMMARY = "case:summary"  # the free-text summary of the notification
@@ -80,7 +80,6 @@ class Action(StrEnum):
 
 # THE policy table: action -> the roles that may do it (global roles, or roles on the case).
 POLICY: Mapping[Action, frozenset[Role]] = {
-    Action.CASE_LIST: EVERY_CASE_ROLE,
     Action.CASE_OPEN: frozenset({R.ADMIN, R.CSP_OFFICER}),
     Action.CASE_VIEW: EVERY_CASE_ROLE,
     Action.CASE_SUMMARY: CSP_STAFF | CASE_STAFF,

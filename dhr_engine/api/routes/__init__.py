@@ -7,7 +7,12 @@ import importlib
 from fastapi import APIRouter
 
 router_modules: list[str] = [
-    # "dhr_engine.api.routes.cases",
+    "dhr_engine.api.routes.auth",
+    "dhr_engine.api.routes.cases",
+    "dhr_engine.api.routes.members",
+    "dhr_engine.api.routes.proceedings",
+    "dhr_engine.api.routes.family",
+    "dhr_engine.api.routes.admin",
 ]
 
 

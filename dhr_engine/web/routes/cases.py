@@ -37,14 +37,34 @@ def case_list(
     )
 
 
+HISTORY_LIMIT = 12
+
+
 @router.get("/cases/{ref}")
 def case_page(ref: str, page: Page = Depends(signed_in)) -> Response:
+    return _case_page(ref, page, full_history=False)
+
+
+@router.get("/cases/{ref}/history")
+def case_history(ref: str, page: Page = Depends(signed_in)) -> Response:
+    return _case_page(ref, page, full_history=True)
+
+
+def _case_page(ref: str, page: Page, *, full_history: bool) -> Response:
     today = page.ctx.clock.today()
     with page.ctx.reader() as uow:
         case, acting = access.open_case(uow.session, page.me, ref)
         definition = uow.workflows.get(case.workflow_key, case.workflow_version)
         view = load_case_view(uow.session, case, definition, page.me, acting, today)
-    return page.render("web/cases/detail.html", {"title": f"{case.ref}: {case.title}", "v": view})
+    return page.render(
+        "web/cases/detail.html",
+        {
+            "title": f"{case.ref}: {case.title}",
+            "v": view,
+            "full_history": full_history,
+            "history_limit": HISTORY_LIMIT,
+        },
+    )
 
 
 @dataclass(frozen=True)

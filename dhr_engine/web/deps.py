@@ -17,6 +17,8 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from dhr_engine.auth import policy
+from dhr_engine.auth.policy import Action
 from dhr_engine.context import AppContext
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.roles import Role
@@ -59,6 +61,10 @@ class Viewer:
     @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.global_roles
+
+    @property
+    def may_admin(self) -> bool:
+        return policy.may(self.actor, Action.USERS_VIEW)
 
     @property
     def is_csp_staff(self) -> bool:

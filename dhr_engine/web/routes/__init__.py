@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from dhr_engine.web.routes import auth, case_records, cases, dashboard, returns
+from dhr_engine.web.routes import admin, auth, case_records, cases, dashboard, returns
 
 
 def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for module in (auth, dashboard, cases, case_records, returns):
+    for module in (auth, dashboard, cases, case_records, returns, admin):
         router.include_router(module.router)
     return router

@@ -59,3 +59,8 @@ def sign_out(page: Page = Depends(get_page), _form: FormData = Depends(checked_f
     page.dirty = True
     page.flash("You have signed out.")
     return page.redirect("/sign-in")
+
+
+@router.get("/accessibility")
+def accessibility(page: Page = Depends(get_page)) -> Response:
+    return page.render("web/accessibility.html", {"title": "Accessibility statement"})

@@ -97,7 +97,7 @@ POLICY: Mapping[Action, frozenset[Role]] = {
     Action.FAMILY_MANAGE: frozenset({R.CSP_OFFICER, R.INDEPENDENT_CHAIR}),
     Action.PEOPLE_VIEW: EVERY_CASE_ROLE,
     Action.RETURNS_VIEW_ALL: CSP_STAFF | CASE_STAFF,
-    Action.AGENCIES_VIEW: CSP_STAFF | frozenset({R.INDEPENDENT_CHAIR, R.OVERVIEW_AUTHOR}),
+    Action.AGENCIES_VIEW: CSP_STAFF,
     Action.AGENCIES_MANAGE: frozenset({R.ADMIN}),
     Action.USERS_VIEW: frozenset({R.ADMIN, R.CSP_OFFICER}),
     Action.USERS_MANAGE: frozenset({R.ADMIN}),

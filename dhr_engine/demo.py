@@ -132,6 +132,7 @@ def load_reference(session: Session) -> Reference:
 # Features add demo data of their own: each module named here has `extend_demo(ctx, ref, today)`,
 # called after the demo cases exist (returns, letters, action plans, ...).
 DEMO_EXTENSION_MODULES: list[str] = [
+    "dhr_engine.plans.demo",
 ]
 
 

@@ -131,6 +131,21 @@ class CaseOpenIn(BaseModel):
 class PersonOut(BaseModel):
     """A person of the case. Real identity fields are present only for roles that may read them."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a",
+                    "role": "victim",
+                    "pseudonym": "Carol",
+                    "age_at_death": 34,
+                    "sex": "female",
+                    "relationship": "",
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     role: str
     pseudonym: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dhr_engine.cli import audit, case, deadlines, serve, setup, user, workflows
+from dhr_engine.cli import audit, case, deadlines, plans, serve, setup, user, workflows
 
 app = typer.Typer(
     help="dhr-engine: Domestic Homicide Review workflow and case management.",
@@ -18,3 +18,4 @@ app.add_typer(audit.app, name="audit", help="Check the audit trail.")
 app.add_typer(workflows.app, name="workflows", help="Check and draw the workflow definitions.")
 serve.register(app)
 app.add_typer(user.app, name="user", help="User accounts: add, reset a password, list.")
+app.add_typer(plans.app, name="plans", help="Action plans, lessons across reviews, oversight figures.")

@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from dhr_engine.errors import NotFound, WorkflowDefinitionError, WorkflowDefinitionErrors
+from dhr_engine.letters.catalogue import has_template
 from dhr_engine.letters.codes import LetterCode
 from dhr_engine.workflow.definition import TransitionDef, WorkflowDefinition
 from dhr_engine.workflow.guards import GUARDS
@@ -165,6 +166,8 @@ class _Checker:
             for j, code in enumerate(t.letters):
                 if code not in LETTER_CODES:
                     self.fail(f"{where}.letters[{j}]", f"unknown letter '{code}'")
+                elif not has_template(code):
+                    self.fail(f"{where}.letters[{j}]", f"letter '{code}' has no template file")
             for op in ("open", "close", "cancel"):
                 for j, key in enumerate(getattr(t.deadlines, op)):
                     if key not in d.deadlines:

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from dhr_engine.config import Settings
 from dhr_engine.domain.clock import Clock, SystemClock
+from dhr_engine.persistence import all_tables  # noqa: F401  (every table, and the guard counters they register)
 from dhr_engine.persistence.db import SessionFactory, make_engine, make_session_factory
 from dhr_engine.services.unit_of_work import UnitOfWork
 from dhr_engine.workflow.loader import WorkflowRegistry, load_registry

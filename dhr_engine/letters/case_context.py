@@ -150,6 +150,19 @@ def _plan_cadence(session: Session, case: Case) -> int:
     return plan.cadence_months if plan else 3
 
 
+def standard_terms_of_reference(pseudonym: str, period: dict[str, date]) -> list[str]:
+    """The usual opening terms of reference, for the panel to adapt."""
+    start, end = format_date(period["start"]), format_date(period["end"])
+    return [
+        f"Establish what contact each agency had with {pseudonym} and the perpetrator "
+        f"between {start} and {end}.",
+        "Consider whether domestic abuse, including coercive and controlling behaviour, was "
+        "recognised, assessed and acted on.",
+        f"Involve {pseudonym}'s family, friends and colleagues in the way they choose.",
+        "Identify the lessons to be learnt, how they will be acted on and by when.",
+    ]
+
+
 def _working(today: date, calendar: BankHolidays, days: int) -> date:
     return add_working_days(today, days, calendar).due
 
@@ -163,6 +176,8 @@ def _specific(
     fields: dict[str, Any] = {"victim_pseudonym": victim.pseudonym if victim else None}
     fields["date_of_death_text"] = _death_text(case)
     period = _period(case)
+    if code in {L.C07_CHAIR_COMMISSION, L.C08_PANEL_INVITATION} and victim and period:
+        fields["terms_of_reference"] = standard_terms_of_reference(victim.pseudonym, period)
     if code is L.C01_NOTIFICATION_FORM:
         perpetrator = _person(session, case, "perpetrator")
         fields.update(

@@ -127,6 +127,34 @@ class DraftRequest:
     batch_key: str = ""
 
 
+def _build_model(
+    ctx: AppContext,
+    session: Session,
+    case: Case,
+    csp: Csp,
+    spec: LetterSpec,
+    recipient: Recipient,
+    actor: Actor,
+    overrides: Mapping[str, Any],
+) -> LetterContext:
+    """Merge the case's fields with the officer's, validate them and check the template renders."""
+    fields = case_fields(
+        session,
+        case,
+        csp,
+        spec,
+        recipient,
+        today=ctx.clock.today(),
+        marking=ctx.settings.protective_marking,
+        sender=_sender(session, case, spec, actor),
+        calendar=bank_holidays(session, ctx.settings.holiday_subdivision),
+    )
+    fields.update(overrides)
+    model = _validated(session, case, spec, recipient.kind, fields)
+    render_html(spec, model, templates_dir=ctx.settings.templates_dir, csp_slug=csp.slug)
+    return model
+
+
 def _store_draft(
     ctx: AppContext,
     session: Session,
@@ -141,21 +169,8 @@ def _store_draft(
     batch_key: str = "",
 ) -> Letter:
     today = ctx.clock.today()
-    fields = case_fields(
-        session,
-        case,
-        csp,
-        spec,
-        recipient,
-        today=today,
-        marking=ctx.settings.protective_marking,
-        sender=_sender(session, case, spec, actor),
-        calendar=bank_holidays(session, ctx.settings.holiday_subdivision),
-    )
-    fields.update(overrides)
-    model = _validated(session, case, spec, recipient.kind, fields)
     templates = ctx.settings.templates_dir
-    render_html(spec, model, templates_dir=templates, csp_slug=csp.slug)  # fails now, not at sending
+    model = _build_model(ctx, session, case, csp, spec, recipient, actor, overrides)
     stored = model.model_dump(mode="json")
     letter = Letter(
         case_id=case.id,
@@ -231,6 +246,30 @@ def draft_letter(
         session.add(case)
         uow.commit()
         return letter
+
+
+def preview_letter(
+    ctx: AppContext,
+    *,
+    actor: Actor,
+    request: DraftRequest,
+    case_id: uuid.UUID | None = None,
+    ref: str | None = None,
+) -> RenderedLetter:
+    """Render a letter for the case as a draft would be, without storing anything."""
+    spec = spec_for(request.code)
+    with ctx.reader() as uow:
+        session = uow.session
+        case = case_service.get_case(session, case_id=case_id, ref=ref)
+        acting = _acting(session, actor, case)
+        csp = session.get(Csp, case.csp_id)
+        assert csp is not None
+        recipient = chosen_recipient(
+            session, case, csp, spec, agency_id=request.agency_id, person_id=request.person_id
+        )
+        access.require_draft(acting, recipient.kind)
+        model = _build_model(ctx, session, case, csp, spec, recipient, acting, request.fields)
+        return render_letter(spec, model, templates_dir=ctx.settings.templates_dir, csp_slug=csp.slug)
 
 
 def update_draft(ctx: AppContext, *, actor: Actor, letter_id: uuid.UUID, fields: Mapping[str, Any]) -> Letter:

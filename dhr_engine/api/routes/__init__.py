@@ -13,6 +13,7 @@ router_modules: list[str] = [
     "dhr_engine.api.routes.proceedings",
     "dhr_engine.api.routes.family",
     "dhr_engine.api.routes.admin",
+    "dhr_engine.api.routes.letters",
 ]
 
 

@@ -1,0 +1,189 @@
+"""Letters: the catalogue, a case's register, drafting, preview, approval, sending and downloads.
+
+Who may do what is decided in the service (letters/access.py); a case the caller may not see is
+404. A sent letter answers 409 to any change or deletion, and its download is the stored bytes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from dhr_engine.api.deps import API_PREFIX, ActorDep, CaseAccess, CtxDep, PageDep, case_access, paginate_list
+from dhr_engine.api.schemas.common import Page
+from dhr_engine.auth.policy import Action
+from dhr_engine.letters.catalogue import CATALOGUE, spec_for
+from dhr_engine.persistence.tables_letters import Letter
+from dhr_engine.services import letters as letter_service
+
+router = APIRouter(prefix=API_PREFIX, tags=["letters"])
+Viewing = Annotated[CaseAccess, Depends(case_access(Action.CASE_VIEW))]
+MEDIA = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+class CatalogueEntry(BaseModel):
+    code: str = Field(examples=["c11_family_first_letter"])
+    number: str = Field(examples=["C11"])
+    title: str
+    recipient: str
+    template: str
+    merge_fields: list[str]
+
+
+class LetterOut(BaseModel):
+    id: uuid.UUID
+    code: str
+    number: str
+    title: str
+    status: Literal["draft", "approved", "sent", "cancelled"]
+    recipient_kind: str
+    recipient_label: str
+    letter_date: date
+    source: str
+    template_path: str
+    template_version: str
+    context: dict[str, Any]
+    context_sha256: str
+    drafted_by_label: str
+    approved_by_label: str
+    approved_at: datetime | None
+    sent_by_label: str
+    sent_at: datetime | None
+    sent_via: str
+    pdf_sha256: str
+    docx_sha256: str
+
+
+class DraftIn(BaseModel):
+    code: str = Field(min_length=2, max_length=60, examples=["c04"])
+    fields: dict[str, Any] = Field(default_factory=dict, description="Merge fields to set or override")
+    agency_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = None
+
+
+class FieldsIn(BaseModel):
+    fields: dict[str, Any] = Field(description="Merge fields to change on a draft")
+
+
+class SendIn(BaseModel):
+    via: Literal["post", "email", "hand"] = "post"
+
+
+class VerifyOut(BaseModel):
+    hashes_verify: bool
+    problems: list[str]
+    rerender_identical: bool
+    reasons: list[str]
+
+
+def _out(row: Letter) -> dict[str, Any]:
+    data = {name: getattr(row, name) for name in LetterOut.model_fields if hasattr(row, name)}
+    data["number"] = spec_for(row.code).number
+    return data
+
+
+@router.get("/letters/catalogue", response_model=list[CatalogueEntry], summary="The letter catalogue")
+def catalogue(_actor: ActorDep) -> list[dict[str, Any]]:
+    """Every letter of the process (C1-C21) with its recipient and merge fields."""
+    return [
+        {"code": s.code.value, "number": s.number, "title": s.title, "recipient": s.recipient,
+         "template": s.template, "merge_fields": s.merge_fields}
+        for s in CATALOGUE.values()
+    ]  # fmt: skip
+
+
+@router.get("/cases/{ref}/letters", response_model=Page[LetterOut], summary="The case's letter register")
+def register(ctx: CtxDep, access: Viewing, page: PageDep) -> dict[str, Any]:
+    """The letters of the case the caller may read, oldest first."""
+    rows = letter_service.list_letters(ctx, actor=access.actor, case_id=access.case.id)
+    return paginate_list([_out(r) for r in rows], page)
+
+
+@router.post(
+    "/cases/{ref}/letters",
+    response_model=LetterOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Draft a letter",
+)
+def draft(ctx: CtxDep, access: Viewing, body: DraftIn) -> dict[str, Any]:
+    """Draft a letter from the case record plus the fields given; 422 names every missing field."""
+    request = letter_service.DraftRequest(
+        code=body.code, fields=body.fields, agency_id=body.agency_id, person_id=body.person_id
+    )
+    return _out(letter_service.draft_letter(ctx, actor=access.actor, request=request, case_id=access.case.id))
+
+
+@router.get("/letters/{letter_id}", response_model=LetterOut, summary="One letter")
+def show(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID) -> dict[str, Any]:
+    return _out(letter_service.get_letter(ctx, actor=actor, letter_id=letter_id))
+
+
+@router.patch("/letters/{letter_id}", response_model=LetterOut, summary="Change a draft's merge fields")
+def change(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID, body: FieldsIn) -> dict[str, Any]:
+    """Only drafts and approved letters (which go back to draft); a sent letter answers 409."""
+    return _out(letter_service.update_draft(ctx, actor=actor, letter_id=letter_id, fields=body.fields))
+
+
+@router.delete("/letters/{letter_id}", response_model=LetterOut, summary="Cancel a letter")
+def cancel(
+    ctx: CtxDep,
+    actor: ActorDep,
+    letter_id: uuid.UUID,
+    reason: Annotated[str, Query(min_length=1, max_length=1000)] = "withdrawn by the user",
+) -> dict[str, Any]:
+    """Letters are never erased: a draft is marked cancelled; a sent letter answers 409."""
+    return _out(letter_service.cancel_letter(ctx, actor=actor, letter_id=letter_id, reason=reason))
+
+
+@router.post("/letters/{letter_id}/approve", response_model=LetterOut, summary="Approve a draft")
+def approve(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID) -> dict[str, Any]:
+    return _out(letter_service.approve_letter(ctx, actor=actor, letter_id=letter_id))
+
+
+@router.post("/letters/{letter_id}/send", response_model=LetterOut, summary="Record the letter as sent")
+def send(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID, body: SendIn) -> dict[str, Any]:
+    return _out(letter_service.send_letter(ctx, actor=actor, letter_id=letter_id, via=body.via))
+
+
+@router.get("/letters/{letter_id}/preview", response_class=HTMLResponse, summary="HTML preview")
+def preview(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID) -> HTMLResponse:
+    letter = letter_service.get_letter(ctx, actor=actor, letter_id=letter_id)
+    return HTMLResponse(letter_service.letter_html(ctx, letter))
+
+
+@router.get("/letters/{letter_id}/download", summary="Download as PDF or .docx")
+def download(
+    ctx: CtxDep,
+    actor: ActorDep,
+    letter_id: uuid.UUID,
+    format: Annotated[Literal["pdf", "docx"], Query()] = "pdf",
+) -> Response:
+    """A sent letter downloads exactly as sent; a draft is rendered now."""
+    letter = letter_service.get_letter(ctx, actor=actor, letter_id=letter_id)
+    data = letter_service.letter_file(ctx, letter, format)
+    name = f"{letter.code}-{str(letter.id)[:8]}.{format}"
+    return Response(
+        data, media_type=MEDIA[format], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/letters/{letter_id}/verify", response_model=VerifyOut, summary="Verify a sent letter")
+def verify(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID) -> dict[str, Any]:
+    """Check the stored hashes, and whether rendering it again gives the same bytes (or why not)."""
+    letter = letter_service.get_letter(ctx, actor=actor, letter_id=letter_id)
+    problems = letter_service.verify_letter(letter)
+    again = letter_service.rerender_sent(ctx, letter)
+    return {
+        "hashes_verify": not problems,
+        "problems": problems,
+        "rerender_identical": again.identical,
+        "reasons": list(again.reasons),
+    }

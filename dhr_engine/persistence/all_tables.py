@@ -6,3 +6,4 @@ Each feature that adds tables adds one import line here.
 from dhr_engine.persistence import tables  # noqa: F401
 from dhr_engine.persistence import tables_plans  # noqa: F401
 from dhr_engine.persistence import tables_letters  # noqa: F401
+from dhr_engine.persistence import tables_returns  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dhr_engine.cli import audit, case, deadlines, plans, serve, setup, user, workflows
+from dhr_engine.cli import audit, bench, case, deadlines, plans, serve, setup, user, workflows
 from dhr_engine.cli import letters as letters_cli
 
 app = typer.Typer(
@@ -21,3 +21,4 @@ serve.register(app)
 app.add_typer(user.app, name="user", help="User accounts: add, reset a password, list.")
 app.add_typer(plans.app, name="plans", help="Action plans, lessons across reviews, oversight figures.")
 app.add_typer(letters_cli.app, name="letters", help="Letters C1-C21: render, draft, approve, send.")
+bench.register(app)

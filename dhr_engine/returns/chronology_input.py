@@ -251,7 +251,11 @@ def rows_from_file(content: bytes) -> list[RawRow]:
         raise ChronologyRejected([RowError(1, "file", "the file is empty")])
     if is_xlsx(content):
         return rows_from_cells(read_xlsx(content), header_required=True)
-    if content.startswith(b"PK\x03\x04") or b"\x00" in content[:4096]:
+    if content.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ChronologyRejected(
+            [RowError(1, "file", "old Excel (.xls) files cannot be read; save as .xlsx")]
+        )
+    if content.startswith((b"PK\x03\x04", b"%PDF")) or b"\x00" in content[:4096]:
         raise ChronologyRejected([RowError(1, "file", "only CSV and Excel (.xlsx) files can be imported")])
     try:
         text = decode_text(content)

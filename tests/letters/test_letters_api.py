@@ -37,7 +37,7 @@ def test_letter_lifecycle_over_the_api(world: World):
     assert made.status_code == 201, made.text
     letter = made.json()
     assert letter["number"] == "C14" and letter["status"] == "draft"
-    preview = client.get(f"/api/v1/letters/{letter['id']}/preview", headers=officer)
+    preview = client.get(f"/api/v1/letter-previews/{letter['id']}", headers=officer)
     assert (
         preview.status_code == 200 and "30 September 2027" in preview.text and 'lang="en-GB"' in preview.text
     )
@@ -45,12 +45,12 @@ def test_letter_lifecycle_over_the_api(world: World):
     sent = client.post(f"/api/v1/letters/{letter['id']}/send", json={"via": "email"}, headers=officer)
     assert sent.status_code == 200 and sent.json()["status"] == "sent"
 
-    pdf = client.get(f"/api/v1/letters/{letter['id']}/download?format=pdf", headers=officer)
+    pdf = client.get(f"/api/v1/letter-files/{letter['id']}/pdf", headers=officer)
     assert pdf.headers["content-type"] == "application/pdf"
     assert hashlib.sha256(pdf.content).hexdigest() == sent.json()["pdf_sha256"]
-    docx = client.get(f"/api/v1/letters/{letter['id']}/download?format=docx", headers=officer)
+    docx = client.get(f"/api/v1/letter-files/{letter['id']}/docx", headers=officer)
     assert hashlib.sha256(docx.content).hexdigest() == sent.json()["docx_sha256"]
-    verify = client.get(f"/api/v1/letters/{letter['id']}/verify", headers=officer).json()
+    verify = client.get(f"/api/v1/letter-checks/{letter['id']}", headers=officer).json()
     assert verify == {"hashes_verify": True, "problems": [], "rerender_identical": True, "reasons": []}
 
     edit = client.patch(f"/api/v1/letters/{letter['id']}", json={"fields": {"reason": "x"}}, headers=officer)
@@ -71,4 +71,4 @@ def test_agency_user_cannot_read_a_home_office_letter(world: World):
     assert client.get(f"/api/v1/cases/{ref}/letters", headers=police).json()["total"] == 0
     draft = client.post(f"/api/v1/cases/{ref}/letters", json={"code": "c14", "fields": C14}, headers=police)
     assert draft.status_code == 403
-    assert client.get("/api/v1/letters/catalogue", headers=police).json()[10]["number"] == "C11"
+    assert client.get("/api/v1/letters/catalogue", headers=police).json()["items"][10]["number"] == "C11"

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from dhr_engine.api.deps import API_PREFIX, ActorDep, CaseAccess, CtxDep, PageDep, case_access, paginate_list
 from dhr_engine.api.schemas.common import Page
@@ -30,6 +30,18 @@ MEDIA = {
 
 
 class CatalogueEntry(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"code": "c11_family_first_letter", "number": "C11",
+                 "title": "Domestic Homicide Review: an invitation to take part",
+                 "recipient": "The next of kin (family or friends)",
+                 "template": "c11_family_first_letter.html",
+                 "merge_fields": ["case_ref", "csp_name", "deceased_name", "chair_name"]}
+            ]
+        }
+    )  # fmt: skip
+
     code: str = Field(examples=["c11_family_first_letter"])
     number: str = Field(examples=["C11"])
     title: str
@@ -39,6 +51,36 @@ class CatalogueEntry(BaseModel):
 
 
 class LetterOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b7f3f7e-3d0a-4a57-9a1e-7c1f6b0c2d11",
+                    "code": "c04_ho_decision_proceed",
+                    "number": "C04",
+                    "title": "Notification of a decision to hold a Domestic Homicide Review",
+                    "status": "sent",
+                    "recipient_kind": "home_office",
+                    "recipient_label": "Home Office DHR team",
+                    "letter_date": "2026-11-25",
+                    "source": "workflow",
+                    "template_path": "national/c04_ho_decision_proceed.html",
+                    "template_version": "b05578cb23d79448",
+                    "context": {"case_ref": "DHR-2026-004", "victim_pseudonym": "Dawn"},
+                    "context_sha256": "9f2c...",
+                    "drafted_by_label": "system",
+                    "approved_by_label": "Charles Chambers (CSP chair)",
+                    "approved_at": "2026-11-25T10:00:00Z",
+                    "sent_by_label": "Olivia Officer (DHR coordinator)",
+                    "sent_at": "2026-11-25T11:00:00Z",
+                    "sent_via": "email",
+                    "pdf_sha256": "4e1a...",
+                    "docx_sha256": "77b0...",
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     code: str
     number: str
@@ -63,6 +105,17 @@ class LetterOut(BaseModel):
 
 
 class DraftIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"code": "c14", "fields": {"reason": "The criminal trial is listed for March 2027.",
+                                            "original_target": "2027-05-05",
+                                            "new_expected_date": "2027-09-30"}}
+            ]
+        },
+    )  # fmt: skip
+
     code: str = Field(min_length=2, max_length=60, examples=["c04"])
     fields: dict[str, Any] = Field(default_factory=dict, description="Merge fields to set or override")
     agency_id: uuid.UUID | None = None
@@ -70,14 +123,26 @@ class DraftIn(BaseModel):
 
 
 class FieldsIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"fields": {"new_expected_date": "2027-10-29"}}]}
+    )
+
     fields: dict[str, Any] = Field(description="Merge fields to change on a draft")
 
 
 class SendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"via": "email"}]})
+
     via: Literal["post", "email", "hand"] = "post"
 
 
 class VerifyOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"hashes_verify": True, "problems": [], "rerender_identical": True, "reasons": []}]
+        }
+    )
+
     hashes_verify: bool
     problems: list[str]
     rerender_identical: bool
@@ -90,14 +155,15 @@ def _out(row: Letter) -> dict[str, Any]:
     return data
 
 
-@router.get("/letters/catalogue", response_model=list[CatalogueEntry], summary="The letter catalogue")
-def catalogue(_actor: ActorDep) -> list[dict[str, Any]]:
+@router.get("/letters/catalogue", response_model=Page[CatalogueEntry], summary="The letter catalogue")
+def catalogue(_actor: ActorDep, page: PageDep) -> dict[str, Any]:
     """Every letter of the process (C1-C21) with its recipient and merge fields."""
-    return [
+    entries = [
         {"code": s.code.value, "number": s.number, "title": s.title, "recipient": s.recipient,
          "template": s.template, "merge_fields": s.merge_fields}
         for s in CATALOGUE.values()
     ]  # fmt: skip
+    return paginate_list(entries, page)
 
 
 @router.get("/cases/{ref}/letters", response_model=Page[LetterOut], summary="The case's letter register")
@@ -123,6 +189,7 @@ def draft(ctx: CtxDep, access: Viewing, body: DraftIn) -> dict[str, Any]:
 
 @router.get("/letters/{letter_id}", response_model=LetterOut, summary="One letter")
 def show(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID) -> dict[str, Any]:
+    """One letter with its merge data and, once sent, the hashes of the copy that went out."""
     return _out(letter_service.get_letter(ctx, actor=actor, letter_id=letter_id))
 
 
@@ -145,27 +212,37 @@ def cancel(
 
 @router.post("/letters/{letter_id}/approve", response_model=LetterOut, summary="Approve a draft")
 def approve(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID) -> dict[str, Any]:
+    """Approve a draft: a role the catalogue names for the letter, and not the person who drafted it."""
     return _out(letter_service.approve_letter(ctx, actor=actor, letter_id=letter_id))
 
 
 @router.post("/letters/{letter_id}/send", response_model=LetterOut, summary="Record the letter as sent")
 def send(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID, body: SendIn) -> dict[str, Any]:
+    """Record an approved letter as sent; its PDF and .docx are kept, with their hashes, for good."""
     return _out(letter_service.send_letter(ctx, actor=actor, letter_id=letter_id, via=body.via))
 
 
-@router.get("/letters/{letter_id}/preview", response_class=HTMLResponse, summary="HTML preview")
+@router.get(
+    "/letter-previews/{letter_id}",
+    response_class=Response,
+    include_in_schema=False,  # HTML, not JSON: the OpenAPI document describes the JSON API only
+    summary="HTML preview",
+    responses={200: {"description": "The letter as an HTML page (text/html)"}},
+)
 def preview(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID) -> HTMLResponse:
+    """The letter as an HTML page, rendered from its stored merge data."""
     letter = letter_service.get_letter(ctx, actor=actor, letter_id=letter_id)
     return HTMLResponse(letter_service.letter_html(ctx, letter))
 
 
-@router.get("/letters/{letter_id}/download", summary="Download as PDF or .docx")
-def download(
-    ctx: CtxDep,
-    actor: ActorDep,
-    letter_id: uuid.UUID,
-    format: Annotated[Literal["pdf", "docx"], Query()] = "pdf",
-) -> Response:
+@router.get(
+    "/letter-files/{letter_id}/{format}",
+    summary="Download as PDF or .docx",
+    response_class=Response,
+    include_in_schema=False,  # a file, not JSON
+    responses={200: {"description": "The PDF (application/pdf) or Word file"}},
+)
+def download(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID, format: Literal["pdf", "docx"]) -> Response:
     """A sent letter downloads exactly as sent; a draft is rendered now."""
     letter = letter_service.get_letter(ctx, actor=actor, letter_id=letter_id)
     data = letter_service.letter_file(ctx, letter, format)
@@ -175,7 +252,7 @@ def download(
     )
 
 
-@router.get("/letters/{letter_id}/verify", response_model=VerifyOut, summary="Verify a sent letter")
+@router.get("/letter-checks/{letter_id}", response_model=VerifyOut, summary="Verify a sent letter")
 def verify(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID) -> dict[str, Any]:
     """Check the stored hashes, and whether rendering it again gives the same bytes (or why not)."""
     letter = letter_service.get_letter(ctx, actor=actor, letter_id=letter_id)

@@ -83,6 +83,9 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        finally:
+            if self.process.stderr:
+                self.process.stderr.close()
 
 
 def run_wrk(url: str, script: str, seconds: int, connections: int, workdir: Path) -> WrkRun:

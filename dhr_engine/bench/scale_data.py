@@ -237,11 +237,13 @@ class Populator:
 
     def chunks(self, csps: list[uuid.UUID], chairs: list[uuid.UUID]) -> Iterator[dict[str, list[Any]]]:
         total = self.sizes.scale_cases
+        largest = largest_index(total)
         for start in range(0, total, CHUNK):
             out: dict[str, list[Any]] = {"case": [], "member": [], "deadline": [], "event": []}
             for i in range(start, min(start + CHUNK, total)):
                 chair = self.demo_chair.id if i % 100 == 0 else chairs[i % len(chairs)]
-                case, member, deadlines, events = self.case_rows(i, csps[i % len(csps)], chair)
+                csp = csps[0] if i == largest else csps[i % len(csps)]  # the officer can open it
+                case, member, deadlines, events = self.case_rows(i, csp, chair)
                 out["case"].append(case)
                 out["member"].append(member)
                 out["deadline"].extend(deadlines)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import typer
 
-from dhr_engine.cli.common import console, fail
+from dhr_engine.cli.common import console, fail, report
+from dhr_engine.errors import DhrError
 
 DEFAULT_JSON = Path("var/bench/bench-latest.json")
 
@@ -44,7 +45,7 @@ def bench(
     from dhr_engine.bench.database import DEFAULT_SQLITE_URL, open_bench_database
     from dhr_engine.bench.runner import METRICS, run_metrics
     from dhr_engine.bench.sizes import FULL, QUICK
-    from dhr_engine.bench.table import markdown_table, rich_table
+    from dhr_engine.bench.table import baseline_notes, markdown_table, rich_table
 
     names = list(METRICS)
     if only:
@@ -57,21 +58,32 @@ def bench(
     if rounds:
         sizes = replace(sizes, rounds=rounds)
     started = time.perf_counter()
-    db = open_bench_database(database_url or DEFAULT_SQLITE_URL)
+    try:
+        db = open_bench_database(database_url or DEFAULT_SQLITE_URL)
+    except DhrError as err:
+        report(err)
     if populate or {"scale", "sweep"} & set(names):
-        scale_data.ensure(db, sizes, rebuild=populate, console=console)
+        db = scale_data.ensure(db, sizes, rebuild=populate, console=console)
 
     def progress(name: str) -> None:
         console.print(f"[bold]{name}[/bold] ... ({time.perf_counter() - started:.0f} s so far)")
 
-    report = run_metrics(db, sizes, names, quick=quick, progress=progress)
+    outcome = run_metrics(db, sizes, names, quick=quick, progress=progress)
     elapsed = time.perf_counter() - started
-    report.seconds["total"] = round(elapsed, 1)
-    title = f"dhr bench on {report.environment['database']} {report.environment['database_version']}"
-    console.print(rich_table(report.results, f"{title} ({'quick' if quick else 'full'}, {elapsed:.0f} s)"))
+    outcome.seconds["total"] = round(elapsed, 1)
+    env = outcome.environment
+    title = f"dhr bench on {env['database']} {env['database_version']} ({'quick' if quick else 'full'})"
+    console.print(rich_table(outcome.results, f"{title}, {elapsed:.0f} s"))
+    for line in baseline_notes(outcome.results):
+        console.print(line, highlight=False)
+    for result in outcome.results:
+        if "plan" in result.detail:
+            console.print(f"Query plan of the {result.name}:", highlight=False)
+            for step in result.detail["plan"]:
+                console.print(f"  {step}", markup=False, highlight=False)
     if markdown:
-        console.print(markdown_table(report.results), markup=False, highlight=False)
+        console.print(markdown_table(outcome.results), markup=False, highlight=False)
     json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")
+    json_path.write_text(json.dumps(outcome.as_json(), indent=2) + "\n", encoding="utf-8")
     console.print(f"Results written to {json_path}")
     db.ctx.engine.dispose()

@@ -66,7 +66,7 @@ def run(db: BenchDatabase, sizes: Sizes) -> list[MetricResult]:
     html = render_html(spec, context, templates_dir=templates_dir, csp_slug=slug)
     text = paragraphs(html)
     template_bytes = docxtpl_template()
-    moment_args = {"title": spec.title, "author": "bench", "moment": db.ctx.clock.now(), "language": "en-GB"}
+    moment = db.ctx.clock.now()
 
     def product_pdf() -> bytes:
         return html_to_pdf(
@@ -79,7 +79,11 @@ def run(db: BenchDatabase, sizes: Sizes) -> list[MetricResult]:
 
     def product_docx() -> bytes:
         return html_to_docx(
-            render_html(spec, context, templates_dir=templates_dir, csp_slug=slug), **moment_args
+            render_html(spec, context, templates_dir=templates_dir, csp_slug=slug),
+            title=spec.title,
+            author="bench",
+            moment=moment,
+            language="en-GB",
         )
 
     def direct_docx() -> bytes:

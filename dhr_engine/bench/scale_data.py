@@ -213,12 +213,13 @@ class Populator:
         self, case_id: uuid.UUID, notified: date, active: bool, i: int
     ) -> list[tuple[Any, ...]]:
         count = self.deadlines_base + (1 if i < self.deadlines_extra else 0)
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for n in range(count):
             key, rule = self.deadline_rules[n % len(self.deadline_rules)]
             anchor = notified + timedelta(days=n * 20)
             due = anchor + timedelta(days=30)
-            status, closed_on = ("met", due - timedelta(days=2))
+            status = "met"
+            closed_on: date | None = due - timedelta(days=2)
             if active and n >= count - 2:
                 status, closed_on = "open", None
                 if self.due_left > 0:

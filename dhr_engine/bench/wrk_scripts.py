@@ -12,7 +12,8 @@ function done(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.status + summary.errors.timeout
   io.write(string.format(
-    '\nBENCH-JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "errors": %d, "status_errors": %d}\n',
+    '\nBENCH-JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, '
+    .. '"errors": %d, "status_errors": %d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), errors,
     summary.errors.status))
 end
@@ -62,7 +63,8 @@ function request()
     return wrk.format("GET", "/bench/ping")
   end
   local body = string.format('{{"expected_version": %d, "reason": {_lua(reason)}}}', case.version)
-  return wrk.format("POST", {_lua(prefix)} .. "/cases/" .. case.ref .. "/triggers/" .. triggers[case.stage], nil, body)
+  local path = {_lua(prefix)} .. "/cases/" .. case.ref .. "/triggers/" .. triggers[case.stage]
+  return wrk.format("POST", path, nil, body)
 end
 function response(status, headers, body)
   local ref = body:match('"ref":"([^"]+)"')

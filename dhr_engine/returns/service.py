@@ -184,8 +184,9 @@ def request_returns(
                 statutory_due=row.statutory_due.isoformat(),
                 adjusted_due=row.adjusted_due.isoformat(),
             )
-            _queue_letter(session, case, acting, on, now, request, spec.letter)
             made.append(request)
+        # One letter request for the batch: the letters service drafts one letter per agency.
+        _queue_letter(session, case, acting, on, now, made, spec.letter)
         session.add(case)
         uow.commit()
         return made
@@ -224,9 +225,10 @@ def _queue_letter(
     actor: Actor,
     on: date,
     now: Any,
-    request: ReturnRequest,
+    requests: list[ReturnRequest],
     letter: str,
 ) -> None:
+    request_ids = [str(r.id) for r in requests]
     session.add(
         OutboxItem(
             case_id=case.id,
@@ -237,8 +239,8 @@ def _queue_letter(
                 "letter": letter,
                 "trigger": "return_requested",
                 "effective_on": on.isoformat(),
-                "agency_id": str(request.agency_id),
-                "return_request_id": str(request.id),
+                "agency_ids": [str(r.agency_id) for r in requests],
+                "return_request_ids": request_ids,
             },
         )
     )
@@ -249,7 +251,7 @@ def _queue_letter(
         actor=actor,
         effective_on=on,
         recorded_at=now,
-        data={"letter": letter, "trigger": "return_requested", "return_request_id": str(request.id)},
+        data={"letter": letter, "trigger": "return_requested", "return_request_ids": request_ids},
     )
 
 

@@ -48,6 +48,20 @@ def test_ten_agencies_returns_to_leaving_information_gathering(ctx, ref, clock):
         for r in request(ctx, ref, case, kind, keys):
             requests[next(k for k in keys if ref.agencies[k].id == r.agency_id)] = r
     assert len(requests) == 10
+    with ctx.reader() as uow:
+        letters = uow.session.exec(
+            select(OutboxItem).where(
+                OutboxItem.case_id == case.id,
+                OutboxItem.kind == "letter",
+                OutboxItem.payload["trigger"].as_string() == "return_requested",
+            )
+        ).all()
+        # One request letter per batch, naming each agency asked.
+        assert sorted((i.topic, len(i.payload["agency_ids"])) for i in letters) == [
+            ("c09_imr_request", 2),
+            ("c09_imr_request", 4),
+            ("c10_chronology_request", 4),
+        ]
     kinds = {key: r.kind for key, r in requests.items()}
 
     # Each request has its own open deadline row on the statutory calendar of the case's workflow.

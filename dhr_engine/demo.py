@@ -18,7 +18,7 @@ from dhr_engine.auth.passwords import hash_password
 from dhr_engine.context import AppContext
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.roles import Role
-from dhr_engine.persistence.tables import Agency, Case, Csp, ReturnRequest, User
+from dhr_engine.persistence.tables import Agency, Case, Csp, User
 from dhr_engine.services import cases as case_service
 from dhr_engine.services import family as family_service
 from dhr_engine.services import members as member_service
@@ -133,6 +133,7 @@ def load_reference(session: Session) -> Reference:
 # called after the demo cases exist (returns, letters, action plans, ...).
 DEMO_EXTENSION_MODULES: list[str] = [
     "dhr_engine.plans.demo",
+    "dhr_engine.returns.demo",
 ]
 
 
@@ -195,19 +196,10 @@ class DemoBuilder:
         )
 
     def returns(self, case: Case, kinds: dict[str, str], stage: str, days_ago: int) -> None:
-        """Record return requests directly (the agency-returns service adds their history)."""
-        with self.ctx.uow() as uow:
-            for agency_key, kind in kinds.items():
-                uow.session.add(
-                    ReturnRequest(
-                        case_id=case.id,
-                        agency_id=self.ref.agencies[agency_key].id,
-                        kind=kind,
-                        stage=stage,
-                        requested_on=self.day(days_ago),
-                    )
-                )
-            uow.commit()
+        """Request returns and walk them to `stage` through the agency-returns service."""
+        from dhr_engine.returns.demo import walk_returns
+
+        walk_returns(self, case, kinds, stage, days_ago)
 
     def staff(self, case: Case, days_ago: int) -> None:
         self.member(case, "chair", Role.INDEPENDENT_CHAIR, days_ago)

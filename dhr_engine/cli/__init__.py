@@ -6,6 +6,7 @@ import typer
 
 from dhr_engine.cli import audit, bench, case, deadlines, plans, serve, setup, user, workflows
 from dhr_engine.cli import letters as letters_cli
+from dhr_engine.cli import returns as returns_cli
 
 app = typer.Typer(
     help="dhr-engine: Domestic Homicide Review workflow and case management.",
@@ -22,3 +23,4 @@ app.add_typer(user.app, name="user", help="User accounts: add, reset a password,
 app.add_typer(plans.app, name="plans", help="Action plans, lessons across reviews, oversight figures.")
 app.add_typer(letters_cli.app, name="letters", help="Letters C1-C21: render, draft, approve, send.")
 bench.register(app)
+app.add_typer(returns_cli.app, name="returns", help="Agency returns and the merged chronology.")

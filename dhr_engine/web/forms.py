@@ -20,11 +20,20 @@ class FormState:
     errors: dict[str, str] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)  # problems that belong to no field
     date_fields: set[str] = field(default_factory=set)  # GOV.UK date inputs: link to the day box
+    multi: dict[str, list[str]] = field(default_factory=dict)  # every value of repeated fields
 
     @classmethod
     def from_form(cls, form: FormData) -> FormState:
         values = {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrf_token"}
-        return cls(values=values)
+        multi: dict[str, list[str]] = {}
+        for k, v in form.multi_items():
+            if isinstance(v, str):
+                multi.setdefault(k, []).append(v)
+        return cls(values=values, multi=multi)
+
+    def chosen(self, name: str) -> list[str]:
+        """Every value given for a repeated field (checkboxes)."""
+        return self.multi.get(name, [])
 
     def value(self, name: str, default: str = "") -> str:
         return self.values.get(name, default)

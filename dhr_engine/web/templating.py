@@ -24,6 +24,7 @@ from jinja2 import (
 from starlette.templating import Jinja2Templates
 
 from dhr_engine.domain.calendar import format_date
+from dhr_engine.returns.merged import describe_when
 from dhr_engine.services.family import KINDS as FAMILY_KINDS
 
 LONDON = ZoneInfo("Europe/London")
@@ -83,6 +84,7 @@ def make_environment(templates_dir: Path) -> Environment:
     env.filters.update(filters)
     env.globals["plural"] = plural
     env.globals["family_labels"] = FAMILY_KINDS
+    env.globals["describe_when"] = describe_when
     return env
 
 

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from dhr_engine.web.routes import admin, auth, case_records, cases, dashboard, returns
+from dhr_engine.web.routes import (
+    admin,
+    auth,
+    case_records,
+    cases,
+    dashboard,
+    return_draft,
+    return_versions,
+    returns,
+)
 
 
 def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for module in (auth, dashboard, cases, case_records, returns, admin):
+    for module in (auth, dashboard, cases, case_records, returns, return_draft, return_versions, admin):
         router.include_router(module.router)
     return router

@@ -82,7 +82,7 @@ def bench(
             for step in result.detail["plan"]:
                 console.print(f"  {step}", markup=False, highlight=False)
     if markdown:
-        console.print(markdown_table(outcome.results), markup=False, highlight=False)
+        typer.echo(markdown_table(outcome.results))
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(outcome.as_json(), indent=2) + "\n", encoding="utf-8")
     console.print(f"Results written to {json_path}")

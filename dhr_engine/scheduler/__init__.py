@@ -1,0 +1,2 @@
+"""The scheduler: APScheduler 3.x runs the deadline sweep and the outbox drain; the database
+claims the work."""

@@ -1,0 +1,107 @@
+"""Running the jobs: `dhr scheduler run` (its own process) or inside `dhr serve` (one process).
+
+Every job is registered with an explicit id, `replace_existing=True`, `coalesce=True` (missed runs
+roll into one) and `max_instances=1` (a slow sweep is never overlapped by the next one in the same
+process), in APScheduler's in-memory job store: nothing is pickled or shared between processes.
+Several schedulers may run at once; the database claims decide who sends what. The sweep also runs
+once at start-up, so a scheduler coming back after downtime catches up straight away.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from dhr_engine.context import AppContext
+from dhr_engine.domain.clock import LONDON
+from dhr_engine.errors import NotFound
+from dhr_engine.scheduler.jobs import JOBS, JobSpec
+
+log = logging.getLogger(__name__)
+
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+
+
+def _job(ctx: AppContext, spec: JobSpec) -> None:
+    try:
+        spec.run(ctx)
+    except Exception:  # a failed run is logged and the next one tries again
+        log.exception("scheduler job %s failed", spec.id)
+
+
+def add_jobs(scheduler: BaseScheduler, ctx: AppContext, *, start_now: bool = True) -> None:
+    for spec in JOBS.values():
+        scheduler.add_job(
+            _job,
+            trigger=IntervalTrigger(seconds=spec.every_seconds, timezone=LONDON),
+            args=(ctx, spec),
+            id=spec.id,
+            name=spec.description,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=datetime.now(UTC) if start_now else None,
+        )
+
+
+def build_scheduler(ctx: AppContext, *, blocking: bool = False, start_now: bool = True) -> BaseScheduler:
+    scheduler: BaseScheduler = (
+        BlockingScheduler(timezone=LONDON, job_defaults=JOB_DEFAULTS)
+        if blocking
+        else BackgroundScheduler(timezone=LONDON, job_defaults=JOB_DEFAULTS)
+    )
+    add_jobs(scheduler, ctx, start_now=start_now)
+    return scheduler
+
+
+def start_in_process(ctx: AppContext, *, start_now: bool = True) -> BackgroundScheduler:
+    """Start the jobs in a background thread of this process (the embedded `dhr serve` set-up)."""
+    scheduler = build_scheduler(ctx, blocking=False, start_now=start_now)
+    assert isinstance(scheduler, BackgroundScheduler)
+    scheduler.start()
+    log.info("scheduler started in-process: %s", ", ".join(JOBS))
+    return scheduler
+
+
+def stop(scheduler: BaseScheduler, *, wait: bool = True) -> None:
+    """Stop the scheduler, letting a running job finish its transaction."""
+    if scheduler.running:
+        scheduler.shutdown(wait=wait)
+        log.info("scheduler stopped")
+
+
+@contextmanager
+def lifespan(ctx: AppContext) -> Iterator[BackgroundScheduler | None]:
+    """What create_app enters while the server runs, when settings.run_scheduler_in_process is on."""
+    if not ctx.settings.run_scheduler_in_process:
+        yield None
+        return
+    scheduler = start_in_process(ctx)
+    try:
+        yield scheduler
+    finally:
+        stop(scheduler)
+
+
+def run_blocking(ctx: AppContext) -> None:
+    """Run the jobs in the foreground until interrupted (`dhr scheduler run`)."""
+    scheduler = build_scheduler(ctx, blocking=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        stop(scheduler, wait=True)
+
+
+def run_now(ctx: AppContext, job_id: str) -> str:
+    """Run one job once, here and now (`dhr scheduler run-now JOB`); returns its summary."""
+    spec = JOBS.get(job_id)
+    if spec is None:
+        raise NotFound(f"no job '{job_id}'; the jobs are {', '.join(JOBS)}", field="job")
+    return spec.run(ctx)

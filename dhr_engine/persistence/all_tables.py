@@ -7,3 +7,4 @@ from dhr_engine.persistence import tables  # noqa: F401
 from dhr_engine.persistence import tables_plans  # noqa: F401
 from dhr_engine.persistence import tables_letters  # noqa: F401
 from dhr_engine.persistence import tables_returns  # noqa: F401
+from dhr_engine.persistence import tables_scheduler  # noqa: F401

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_tls: bool = False
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="Give up on an SMTP reply after this long")
     smtp_username: str | None = None
     smtp_password: str | None = None
     mail_sender: str = "dhr-engine@example.invalid"

@@ -6,7 +6,7 @@ Errors are turned into pages by WebRoute (one place): a page never builds an HTT
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
@@ -168,13 +168,16 @@ def signed_in(page: Page = Depends(get_page)) -> Page:
     return page
 
 
-async def checked_form(request: Request, page: Page = Depends(get_page)) -> FormData:
-    """The posted form, after checking the session's CSRF token."""
+async def checked_form(request: Request, page: Page = Depends(get_page)) -> AsyncIterator[FormData]:
+    """The posted form, after checking the session's CSRF token; uploaded files are closed after."""
     form = await request.form()
-    token = form.get(CSRF_FIELD)
-    if not page.session.csrf_matches(token if isinstance(token, str) else None):
-        raise CsrfFailed()
-    return form
+    try:
+        token = form.get(CSRF_FIELD)
+        if not page.session.csrf_matches(token if isinstance(token, str) else None):
+            raise CsrfFailed()
+        yield form
+    finally:
+        await form.close()
 
 
 def error_page(request: Request, status: int, title: str, messages: list[str]) -> Response:

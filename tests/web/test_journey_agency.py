@@ -144,7 +144,9 @@ def test_agency_chronology_submitted_signed_off_and_accepted(web: Browser, serve
     web.sign_in("police.manager")
     web.go(request_url)
     step(web, "Sign off as senior manager", "sign_off", "Checked against the systems.")
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("Signed off by the agency's senior manager")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Signed off by the agency's senior manager"
+    )
     expect(page.get_by_test_id("versions")).to_contain_text("Peter Police")
     web.sign_out()
 

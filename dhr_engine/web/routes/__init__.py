@@ -10,6 +10,7 @@ from dhr_engine.web.routes import (
     case_records,
     cases,
     dashboard,
+    letters,
     return_draft,
     return_versions,
     returns,
@@ -18,6 +19,16 @@ from dhr_engine.web.routes import (
 
 def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for module in (auth, dashboard, cases, case_records, returns, return_draft, return_versions, admin):
+    for module in (
+        auth,
+        dashboard,
+        cases,
+        case_records,
+        returns,
+        return_draft,
+        return_versions,
+        letters,
+        admin,
+    ):
         router.include_router(module.router)
     return router

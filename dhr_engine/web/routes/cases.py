@@ -12,6 +12,7 @@ from dhr_engine.auth.policy import Action
 from dhr_engine.errors import DhrError, NotFound
 from dhr_engine.persistence.tables import Case
 from dhr_engine.services import cases as case_service
+from dhr_engine.services import letters as letter_service
 from dhr_engine.web import access
 from dhr_engine.web.case_page import ActionView, action_views, load_case_view
 from dhr_engine.web.deps import Page, WebRoute, checked_form, signed_in
@@ -56,6 +57,7 @@ def _case_page(ref: str, page: Page, *, full_history: bool) -> Response:
         case, acting = access.open_case(uow.session, page.me, ref)
         definition = uow.workflows.get(case.workflow_key, case.workflow_version)
         view = load_case_view(uow.session, case, definition, page.me, acting, today)
+    view.extra["letters"] = letter_service.list_letters(page.ctx, actor=page.me.actor, ref=ref)
     return page.render(
         "web/cases/detail.html",
         {

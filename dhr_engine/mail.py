@@ -120,7 +120,7 @@ class SmtpMailer:
 
 
 def _describe(err: BaseException) -> str:
-    if isinstance(err, TimeoutError):
+    if isinstance(err, TimeoutError) or "timed out" in str(err):  # smtplib reports a read timeout so
         return "the SMTP server did not answer in time"
     if isinstance(err, ConnectionRefusedError):
         return "the SMTP server refused the connection"

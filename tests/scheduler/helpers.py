@@ -23,7 +23,9 @@ def open_case(ctx: AppContext, ref: Reference, notified_on: date) -> Case:
 
 def deadline(ctx: AppContext, case_id: uuid.UUID, key: str = "csp_decision") -> Deadline:
     with ctx.reader() as uow:
-        rows = uow.session.exec(select(Deadline).where(Deadline.case_id == case_id, Deadline.key == key)).all()
+        rows = uow.session.exec(
+            select(Deadline).where(Deadline.case_id == case_id, Deadline.key == key)
+        ).all()
     assert len(rows) == 1
     return rows[0]
 
@@ -50,7 +52,9 @@ def rungs(ctx: AppContext, deadline_id: uuid.UUID) -> list[str]:
 
 def notified_users(ctx: AppContext, notice_id: uuid.UUID) -> set[uuid.UUID]:
     with ctx.reader() as uow:
-        return set(uow.session.exec(select(Notification.user_id).where(Notification.notice_id == notice_id)).all())
+        return set(
+            uow.session.exec(select(Notification.user_id).where(Notification.notice_id == notice_id)).all()
+        )
 
 
 def count(ctx: AppContext, model: type, *where: object) -> int:
@@ -78,7 +82,9 @@ def request_imr(ctx: AppContext, ref: Reference, case_id: uuid.UUID, agency: str
         session = uow.session
         case = session.get(Case, case_id)
         assert case is not None
-        request = ReturnRequest(case_id=case.id, agency_id=ref.agencies[agency].id, kind="imr", requested_on=on)
+        request = ReturnRequest(
+            case_id=case.id, agency_id=ref.agencies[agency].id, kind="imr", requested_on=on
+        )
         session.add(request)
         session.flush()
         row = deadline_service.open_deadline(

@@ -100,7 +100,9 @@ def test_nothing_while_paused_then_a_fresh_ladder(ctx: AppContext, ref: Referenc
     assert [n.due_on for n in notices(ctx, row.id)] == [resumed.adjusted_due]
 
 
-def test_catch_up_after_a_long_gap_sends_one_notice(ctx: AppContext, ref: Reference, clock: FakeClock) -> None:
+def test_catch_up_after_a_long_gap_sends_one_notice(
+    ctx: AppContext, ref: Reference, clock: FakeClock
+) -> None:
     case = open_case(ctx, ref, NOTIFIED)
     row = deadline(ctx, case.id)
     assert sweep_all(ctx, noon(clock, date(2026, 12, 10))).notices == 0

@@ -11,6 +11,7 @@ from dhr_engine.web.routes import (
     cases,
     dashboard,
     letters,
+    plans,
     return_draft,
     return_versions,
     returns,
@@ -28,6 +29,7 @@ def web_router() -> APIRouter:
         return_draft,
         return_versions,
         letters,
+        plans,
         admin,
     ):
         router.include_router(module.router)

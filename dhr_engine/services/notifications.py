@@ -1,6 +1,7 @@
 """In-app notifications, and the e-mails queued with them.
 
-A notification and its e-mail are written in the transaction that claims the notice; the e-mail
+A notification and its e-mail are written in the transaction that claims the notice (as rows
+queued by the sweep and inserted together at the end of its batch); the e-mail
 is an OutboxItem (kind 'email', topic 'deadline_notice') sent after commit by the outbox drain.
 Neither carries personal data: only the case reference, the deadline's label and its dates.
 """
@@ -8,20 +9,23 @@ Neither carries personal data: only the case reference, the deadline's label and
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import ColumnElement, Table, func, insert, update
 from sqlmodel import Session, col, select
 
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.errors import NotFound
 from dhr_engine.persistence.tables import Deadline, OutboxItem
-from dhr_engine.persistence.tables_scheduler import DeadlineNotice, Notification
+from dhr_engine.persistence.tables_scheduler import Notification
 from dhr_engine.scheduler.addressees import Person
 from dhr_engine.scheduler.rungs import Rung
 
 EMAIL_TOPIC = "deadline_notice"
+OUTBOX = cast(Table, OutboxItem.__table__)  # type: ignore[attr-defined]
+NOTIFICATION = cast(Table, Notification.__table__)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -60,41 +64,72 @@ def notice_text(case_ref: str, deadline: Deadline, rung: Rung, today: date) -> N
     return NoticeText(title=f"{case_ref}: {label} — {headline}", body=body)
 
 
-def add_for_notice(
-    session: Session,
-    notice: DeadlineNotice,
+@dataclass
+class QueuedRows:
+    """Rows to insert at the end of a sweep batch (plain dicts: one multi-row INSERT per table)."""
+
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    emails: list[dict[str, Any]] = field(default_factory=list)
+
+
+def queue_for_notice(
+    queued: QueuedRows,
+    *,
+    notice_id: uuid.UUID,
+    deadline_id: uuid.UUID,
+    case_id: uuid.UUID,
+    kind: str,
     people: list[Person],
     text: NoticeText,
-    *,
     now: datetime,
-) -> list[Notification]:
-    """One notification per addressee, and an e-mail for each who has an address, in this transaction."""
-    made = []
+) -> int:
+    """One notification per addressee, and an e-mail for each who has an address; returns e-mails."""
+    emails = 0
     for person in people:
-        note = Notification(
-            user_id=person.user_id,
-            case_id=notice.case_id,
-            notice_id=notice.id,
-            deadline_id=notice.deadline_id,
-            kind=notice.kind,
-            title=text.title[:300],
-            body=text.body[:2000],
-            created_at=now,
-        )
+        note_id = uuid.uuid4()
+        item_id = None
         if person.email:
-            item = OutboxItem(
-                case_id=notice.case_id,
-                kind="email",
-                topic=EMAIL_TOPIC,
-                payload={"notification_id": str(note.id)},
-                available_at=now,
-                created_at=now,
+            item_id = uuid.uuid4()
+            queued.emails.append(
+                {
+                    "id": item_id,
+                    "case_id": case_id,
+                    "kind": "email",
+                    "topic": EMAIL_TOPIC,
+                    "payload": {"notification_id": str(note_id)},
+                    "status": "pending",
+                    "attempts": 0,
+                    "available_at": now,
+                    "last_error": "",
+                    "created_at": now,
+                    "done_at": None,
+                }
             )
-            note.email_item_id = item.id
-            session.add(item)
-        session.add(note)
-        made.append(note)
-    return made
+            emails += 1
+        queued.notifications.append(
+            {
+                "id": note_id,
+                "user_id": person.user_id,
+                "case_id": case_id,
+                "notice_id": notice_id,
+                "deadline_id": deadline_id,
+                "kind": kind,
+                "title": text.title[:300],
+                "body": text.body[:2000],
+                "created_at": now,
+                "read_at": None,
+                "email_item_id": item_id,
+            }
+        )
+    return emails
+
+
+def insert_queued(session: Session, queued: QueuedRows) -> None:
+    """Write the batch's e-mails and notifications (after the notices they point to)."""
+    if queued.emails:
+        session.execute(insert(OUTBOX), queued.emails)
+    if queued.notifications:
+        session.execute(insert(NOTIFICATION), queued.notifications)
 
 
 # --- reading and marking read ---------------------------------------------------------------------

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, false, or_
+from sqlalchemy import ColumnElement, Table, and_, false, insert, or_
 from sqlmodel import Session, col, select
 
 from dhr_engine.context import AppContext
@@ -41,12 +41,13 @@ from dhr_engine.persistence.tables_scheduler import DeadlineNotice
 from dhr_engine.scheduler.addressees import Directory, load_directory
 from dhr_engine.scheduler.rungs import Rung, Step, horizon_days, roles_for, step_for
 from dhr_engine.services.audit import append_event
-from dhr_engine.services.notifications import add_for_notice, notice_text
+from dhr_engine.services.notifications import QueuedRows, insert_queued, notice_text, queue_for_notice
 from dhr_engine.workflow.definition import ReminderRule
 from dhr_engine.workflow.loader import WorkflowRegistry
 
 log = logging.getLogger(__name__)
 CASE_TABLE = cast(Table, Case.__table__)  # type: ignore[attr-defined]
+NOTICE = cast(Table, DeadlineNotice.__table__)  # type: ignore[attr-defined]
 
 DEFAULT_BATCH = 200
 AUDIT_KINDS = {
@@ -168,8 +169,7 @@ def sweep_batch(ctx: AppContext, now: datetime, batch_size: int = DEFAULT_BATCH)
     """Claim and process one batch of due deadline rungs in one transaction; returns what it did."""
     today = today_in_london(now)
     result = SweepResult()
-    system = Actor.system()
-    label = worker_label()
+    batch = _Batch(ctx, today, now)
     with ctx.uow() as uow:
         session = uow.session
         clause = candidate_clause(ctx.workflows, today)
@@ -190,114 +190,119 @@ def sweep_batch(ctx: AppContext, now: datetime, batch_size: int = DEFAULT_BATCH)
         directory = load_directory(session, cases.values(), rows)
         for row in rows:
             case = cases[row.case_id]
-            savepoint = session.begin_nested()
             try:
-                step = step_for(
-                    rule_for(ctx.workflows, case, row),
-                    row.adjusted_due,
-                    today,
-                    claimed[(row.id, row.adjusted_due)],
-                )
-                _process(session, ctx, case, row, step, directory, today, now, system, label, result)
-                savepoint.commit()
+                # Everything that can fail is worked out before anything is added to the session.
+                rule = rule_for(ctx.workflows, case, row)
+                step = step_for(rule, row.adjusted_due, today, claimed[(row.id, row.adjusted_due)])
+                batch.add(session, case, row, rule, step, directory, result)
             except Exception as err:  # one bad row must not stop the sweep
-                savepoint.rollback()
                 log.exception("deadline sweep failed for deadline %s", row.id)
-                _record_failure(session, row, today, now, label, err)
+                error = f"{type(err).__name__}: {err}"[:500]
+                batch.notices.append(
+                    batch.notice_row(row, f"failed:{today.isoformat()}", "failed", "failed",
+                                     next_on=today + timedelta(days=1), error=error)
+                )  # fmt: skip
                 result.failed += 1
             result.processed += 1
         for case in cases.values():
             session.add(case)
+        session.flush()  # the audit events and the cases' chain heads
+        if batch.notices:
+            session.execute(insert(NOTICE), batch.notices)
+        insert_queued(session, batch.queued)
         uow.commit()
     return result
 
 
-def _process(
-    session: Session,
-    ctx: AppContext,
-    case: Case,
-    row: Deadline,
-    step: Step,
-    directory: Directory,
-    today: date,
-    now: datetime,
-    system: Actor,
-    label: str,
-    result: SweepResult,
-) -> None:
-    if step.rung is None:
-        # Nothing to send today (e.g. overdue with no escalation rule): note when to look again.
-        session.add(
-            DeadlineNotice(
-                deadline_id=row.id, case_id=case.id, due_on=row.adjusted_due,
-                rung=f"quiet:{today.isoformat()}", kind="quiet", status="quiet", sent_on=today,
-                claimed_at=now, claimed_by=label, next_on=step.next_on,
+class _Batch:
+    """The rows one sweep batch writes, collected and inserted together."""
+
+    def __init__(self, ctx: AppContext, today: date, now: datetime) -> None:
+        self.ctx = ctx
+        self.today = today
+        self.now = now
+        self.label = worker_label()
+        self.system = Actor.system()
+        self.notices: list[dict[str, Any]] = []
+        self.queued = QueuedRows()
+
+    def notice_row(self, row: Deadline, rung: str, kind: str, status: str, **values: Any) -> dict[str, Any]:
+        return {
+            "id": uuid.uuid4(), "deadline_id": row.id, "case_id": row.case_id, "due_on": row.adjusted_due,
+            "rung": rung, "kind": kind, "level": 0, "status": status, "sent_on": self.today,
+            "claimed_at": self.now, "claimed_by": self.label, "next_on": None, "roles": [], "skipped": [],
+            "addressees": 0, "error": "",
+        } | values  # fmt: skip
+
+    def add(
+        self,
+        session: Session,
+        case: Case,
+        row: Deadline,
+        rule: ReminderRule,
+        step: Step,
+        directory: Directory,
+        result: SweepResult,
+    ) -> None:
+        today = self.today
+        if step.rung is None:
+            # Nothing to send today (e.g. overdue with no escalation rule): note when to look again.
+            self.notices.append(
+                self.notice_row(row, f"quiet:{today.isoformat()}", "quiet", "quiet", next_on=step.next_on)
             )
-        )  # fmt: skip
-        return
-    rung: Rung = step.rung
-    rule = rule_for(ctx.workflows, case, row)
-    roles = roles_for(rule, rung, row.owner_role)
-    people = directory.people(case, row, roles)
-    notice = DeadlineNotice(
-        deadline_id=row.id,
-        case_id=case.id,
-        due_on=row.adjusted_due,
-        rung=rung.name,
-        kind=rung.kind,
-        level=rung.level,
-        status="sent" if people else "unaddressed",
-        sent_on=today,
-        claimed_at=now,
-        claimed_by=label,
-        next_on=step.next_on,
-        roles=roles,
-        skipped=step.skipped,
-        addressees=len(people),
-    )
-    session.add(notice)
-    text = notice_text(case.ref, row, rung, today)
-    notes = add_for_notice(session, notice, people, text, now=now)
-    data: dict[str, Any] = {
-        "deadline_id": str(row.id),
-        "key": row.key,
-        "label": row.label,
-        "rung": rung.name,
-        "due_on": row.adjusted_due.isoformat(),
-        "roles": roles,
-        "user_ids": [str(p.user_id) for p in people],
-    }
-    if step.skipped:
-        data["skipped"] = step.skipped
-    if not people:
-        data["note"] = "nobody holds these roles on the case: nobody was told"
-    append_event(
-        session,
-        case,
-        kind=AUDIT_KINDS[rung.kind],
-        actor=system,
-        effective_on=today,
-        recorded_at=now,
-        data=data,
-    )
-    session.flush()
-    result.notices += 1
-    result.notifications += len(notes)
-    result.emails += sum(1 for n in notes if n.email_item_id is not None)
-    result.by_rung[rung.name] = result.by_rung.get(rung.name, 0) + 1
-
-
-def _record_failure(
-    session: Session, row: Deadline, today: date, now: datetime, label: str, err: Exception
-) -> None:
-    session.add(
-        DeadlineNotice(
-            deadline_id=row.id, case_id=row.case_id, due_on=row.adjusted_due,
-            rung=f"failed:{today.isoformat()}", kind="failed", status="failed", sent_on=today,
-            claimed_at=now, claimed_by=label,
-            next_on=today + timedelta(days=1), error=f"{type(err).__name__}: {err}"[:500],
+            return
+        rung: Rung = step.rung
+        roles = roles_for(rule, rung, row.owner_role)
+        people = directory.people(case, row, roles)
+        text = notice_text(case.ref, row, rung, today)
+        data: dict[str, Any] = {
+            "deadline_id": str(row.id),
+            "key": row.key,
+            "label": row.label,
+            "rung": rung.name,
+            "due_on": row.adjusted_due.isoformat(),
+            "roles": roles,
+            "user_ids": [str(p.user_id) for p in people],
+        }
+        if step.skipped:
+            data["skipped"] = step.skipped
+        if not people:
+            data["note"] = "nobody holds these roles on the case: nobody was told"
+        notice = self.notice_row(
+            row,
+            rung.name,
+            rung.kind,
+            "sent" if people else "unaddressed",
+            level=rung.level,
+            next_on=step.next_on,
+            roles=roles,
+            skipped=step.skipped,
+            addressees=len(people),
         )
-    )  # fmt: skip
+        emails = queue_for_notice(
+            self.queued,
+            notice_id=notice["id"],
+            deadline_id=row.id,
+            case_id=case.id,
+            kind=rung.kind,
+            people=people,
+            text=text,
+            now=self.now,
+        )
+        append_event(
+            session,
+            case,
+            kind=AUDIT_KINDS[rung.kind],
+            actor=self.system,
+            effective_on=today,
+            recorded_at=self.now,
+            data=data,
+        )
+        self.notices.append(notice)
+        result.notices += 1
+        result.notifications += len(people)
+        result.emails += emails
+        result.by_rung[rung.name] = result.by_rung.get(rung.name, 0) + 1
 
 
 # --- the entry points ------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, date, datetime, time as dtime
+from datetime import UTC, date, datetime
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any, cast
 

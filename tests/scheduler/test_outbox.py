@@ -137,7 +137,7 @@ def test_gives_up_after_the_last_attempt_or_a_refused_recipient(
         return "550 5.1.1 No such user here"
 
     recorder.refuse = None
-    setattr(recorder, "handle_RCPT", refuse_rcpt)
+    recorder.handle_RCPT = refuse_rcpt
     result = drain_outbox(ctx)
     assert result.failed == 1
     [fresh] = [i for i in email_items(ctx) if i.attempts == 1]

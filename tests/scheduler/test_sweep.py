@@ -21,9 +21,9 @@ from tests.scheduler.helpers import (
     audit_kinds,
     count,
     deadline,
+    noon,
     notices,
     notified_users,
-    noon,
     open_case,
     request_imr,
     rungs,
@@ -154,7 +154,7 @@ def test_agency_deadline_goes_to_that_agency_then_up_the_ladder(
         (due + timedelta(days=21), "escalation:3", police | {chair}),  # the last rung repeats
     ]:
         assert sweep_all(ctx, noon(clock, day)).by_rung.get(rung) == 1, day
-        notice = [n for n in notices(ctx, row.id) if n.rung == rung][0]
+        notice = next(n for n in notices(ctx, row.id) if n.rung == rung)
         assert notified_users(ctx, notice.id) == told, rung
     with ctx.reader() as uow:
         health = {ref.users["health.author"].id, ref.users["health.manager"].id}

@@ -14,6 +14,7 @@ router_modules: list[str] = [
     "dhr_engine.api.routes.family",
     "dhr_engine.api.routes.admin",
     "dhr_engine.api.routes.letters",
+    "dhr_engine.api.routes.attention",
 ]
 
 

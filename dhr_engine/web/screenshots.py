@@ -30,6 +30,8 @@ SHOTS = [
     ("dashboard.png", "officer", "/"),
     ("case-page.png", "chair", "/cases/DHR-2026-005"),
     ("returns-page.png", "officer", "/returns"),
+    ("merged-chronology.png", "chair", "/cases/DHR-2026-004/chronology"),
+    ("plans-page.png", "cspchair", "/plans"),
 ]
 
 

@@ -7,15 +7,17 @@ node_modules/axe-core) the tests skip, and fail under DHR_REQUIRE_SERVICES=1 (CI
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Page
@@ -168,3 +170,43 @@ class Browser:
 def web(server: Server, page: Page) -> Browser:
     page.set_default_timeout(15_000)
     return Browser(page, server.url)
+
+
+# --- HTTP clients (no browser) ------------------------------------------------------------------
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def token(html: str) -> str:
+    found = TOKEN.search(html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+@pytest.fixture
+def clients(server: Server) -> Iterator[Callable[[], httpx.Client]]:
+    """New HTTP clients (each with its own cookies), closed after the test."""
+    made: list[httpx.Client] = []
+
+    def make() -> httpx.Client:
+        made.append(httpx.Client(base_url=server.url, follow_redirects=False))
+        return made[-1]
+
+    yield make
+    for client in made:
+        client.close()
+
+
+def signed_in(clients: Callable[[], httpx.Client], username: str) -> httpx.Client:
+    client = clients()
+    page = client.get("/sign-in")
+    reply = client.post(
+        "/sign-in", data={"csrf_token": token(page.text), "username": username, "password": DEMO_PASSWORD}
+    )
+    assert reply.status_code == 303 and reply.headers["location"] == "/"
+    return client
+
+
+@pytest.fixture
+def anon(clients: Callable[[], httpx.Client]) -> httpx.Client:
+    return clients()

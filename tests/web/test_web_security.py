@@ -2,52 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
-import pytest
 
 from dhr_engine.demo import DEMO_PASSWORD
 from dhr_engine.services.cases import get_case
-from tests.web.conftest import Server
-
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def token(html: str) -> str:
-    found = TOKEN.search(html)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
-
-
-@pytest.fixture
-def clients(server: Server) -> Iterator[Callable[[], httpx.Client]]:
-    """New HTTP clients (each with its own cookies), closed after the test."""
-    made: list[httpx.Client] = []
-
-    def make() -> httpx.Client:
-        made.append(httpx.Client(base_url=server.url, follow_redirects=False))
-        return made[-1]
-
-    yield make
-    for client in made:
-        client.close()
-
-
-def signed_in(clients: Callable[[], httpx.Client], username: str) -> httpx.Client:
-    client = clients()
-    page = client.get("/sign-in")
-    reply = client.post(
-        "/sign-in", data={"csrf_token": token(page.text), "username": username, "password": DEMO_PASSWORD}
-    )
-    assert reply.status_code == 303 and reply.headers["location"] == "/"
-    return client
-
-
-@pytest.fixture
-def anon(clients: Callable[[], httpx.Client]) -> httpx.Client:
-    return clients()
+from tests.web.conftest import Server, signed_in, token
 
 
 def test_pages_need_sign_in__redirect_keeps_the_target(anon: httpx.Client) -> None:

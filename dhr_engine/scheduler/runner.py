@@ -4,7 +4,8 @@ Every job is registered with an explicit id, `replace_existing=True`, `coalesce=
 roll into one) and `max_instances=1` (a slow sweep is never overlapped by the next one in the same
 process), in APScheduler's in-memory job store: nothing is pickled or shared between processes.
 Several schedulers may run at once; the database claims decide who sends what. The sweep also runs
-once at start-up, so a scheduler coming back after downtime catches up straight away.
+at start-up (30 seconds after it, inside the web server), so a scheduler coming back after
+downtime catches up straight away.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -26,6 +27,8 @@ from dhr_engine.scheduler.jobs import JOBS, JobSpec
 
 log = logging.getLogger(__name__)
 
+# Inside the web server the first catch-up run waits a little, so start-up is not slowed.
+IN_PROCESS_FIRST_RUN = timedelta(seconds=30)
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
 
@@ -36,7 +39,9 @@ def _job(ctx: AppContext, spec: JobSpec) -> None:
         log.exception("scheduler job %s failed", spec.id)
 
 
-def add_jobs(scheduler: BaseScheduler, ctx: AppContext, *, start_now: bool = True) -> None:
+def add_jobs(scheduler: BaseScheduler, ctx: AppContext, *, first_run_after: timedelta | None) -> None:
+    """Register every job; the first run comes after `first_run_after` (None: after one interval)."""
+    first = datetime.now(UTC) + first_run_after if first_run_after is not None else None
     for spec in JOBS.values():
         scheduler.add_job(
             _job,
@@ -47,23 +52,27 @@ def add_jobs(scheduler: BaseScheduler, ctx: AppContext, *, start_now: bool = Tru
             replace_existing=True,
             coalesce=True,
             max_instances=1,
-            next_run_time=datetime.now(UTC) if start_now else None,
+            **({"next_run_time": first} if first is not None else {}),
         )
 
 
-def build_scheduler(ctx: AppContext, *, blocking: bool = False, start_now: bool = True) -> BaseScheduler:
+def build_scheduler(
+    ctx: AppContext, *, blocking: bool = False, first_run_after: timedelta | None = timedelta(0)
+) -> BaseScheduler:
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone=LONDON, job_defaults=JOB_DEFAULTS)
         if blocking
         else BackgroundScheduler(timezone=LONDON, job_defaults=JOB_DEFAULTS)
     )
-    add_jobs(scheduler, ctx, start_now=start_now)
+    add_jobs(scheduler, ctx, first_run_after=first_run_after)
     return scheduler
 
 
-def start_in_process(ctx: AppContext, *, start_now: bool = True) -> BackgroundScheduler:
+def start_in_process(
+    ctx: AppContext, *, first_run_after: timedelta | None = IN_PROCESS_FIRST_RUN
+) -> BackgroundScheduler:
     """Start the jobs in a background thread of this process (the embedded `dhr serve` set-up)."""
-    scheduler = build_scheduler(ctx, blocking=False, start_now=start_now)
+    scheduler = build_scheduler(ctx, blocking=False, first_run_after=first_run_after)
     assert isinstance(scheduler, BackgroundScheduler)
     scheduler.start()
     log.info("scheduler started in-process: %s", ", ".join(JOBS))

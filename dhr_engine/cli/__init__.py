@@ -7,6 +7,7 @@ import typer
 from dhr_engine.cli import audit, bench, case, deadlines, plans, serve, setup, user, workflows
 from dhr_engine.cli import letters as letters_cli
 from dhr_engine.cli import returns as returns_cli
+from dhr_engine.cli import scheduler as scheduler_cli
 
 app = typer.Typer(
     help="dhr-engine: Domestic Homicide Review workflow and case management.",
@@ -24,3 +25,4 @@ app.add_typer(plans.app, name="plans", help="Action plans, lessons across review
 app.add_typer(letters_cli.app, name="letters", help="Letters C1-C21: render, draft, approve, send.")
 bench.register(app)
 app.add_typer(returns_cli.app, name="returns", help="Agency returns and the merged chronology.")
+app.add_typer(scheduler_cli.app, name="scheduler", help="Deadline reminders, escalations, the e-mail outbox.")

@@ -160,7 +160,7 @@ class Browser:
         self.page.wait_for_load_state()
         self.axe()
 
-    def click(self, name: str, role: str = "link") -> None:
+    def click(self, name: str | re.Pattern[str], role: str = "link") -> None:
         self.page.get_by_role(role, name=name).first.click()  # type: ignore[arg-type]
         self.page.wait_for_load_state()
         self.axe()

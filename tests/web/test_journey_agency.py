@@ -6,7 +6,7 @@ merged chronology. The author's attempt to open another agency's request is refu
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import FilePayload, expect
 from sqlmodel import select
 
 from dhr_engine.persistence.tables import Agency, Case, ReturnRequest
@@ -80,7 +80,7 @@ def test_agency_chronology_submitted_signed_off_and_accepted(web: Browser, serve
     # A file with two bad rows imports nothing and names each bad row.
     web.click("Add or import chronology entries")
     page.get_by_label("CSV or Excel file").set_input_files(
-        files=[{"name": "police.csv", "mimeType": "text/csv", "buffer": BAD_CSV.encode()}]
+        files=[FilePayload(name="police.csv", mimeType="text/csv", buffer=BAD_CSV.encode())]
     )
     page.get_by_role("button", name="Import rows").click()
     page.wait_for_load_state()
@@ -95,7 +95,7 @@ def test_agency_chronology_submitted_signed_off_and_accepted(web: Browser, serve
 
     # The corrected file goes in whole; one more entry is typed in the form.
     page.get_by_label("CSV or Excel file").set_input_files(
-        files=[{"name": "police.csv", "mimeType": "text/csv", "buffer": GOOD_CSV.encode()}]
+        files=[FilePayload(name="police.csv", mimeType="text/csv", buffer=GOOD_CSV.encode())]
     )
     page.get_by_role("button", name="Import rows").click()
     page.wait_for_load_state()
@@ -119,7 +119,7 @@ def test_agency_chronology_submitted_signed_off_and_accepted(web: Browser, serve
     # A PDF goes with it; then the return is submitted for sign-off.
     web.go(request_url)
     page.get_by_label("Attach a Word (.docx) or PDF file").set_input_files(
-        files=[{"name": "covering-letter.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+        files=[FilePayload(name="covering-letter.pdf", mimeType="application/pdf", buffer=PDF)]
     )
     page.get_by_role("button", name="Attach file").click()
     page.wait_for_load_state()

@@ -308,13 +308,15 @@ def _figures(page: Page, year: int) -> OversightFigures:
 
 
 def _charts(figures: OversightFigures) -> dict[str, bytes]:
+    """The charts of these figures (drawn once; one set is kept, the figures change with the cases)."""
     key = (figures.csp, figures.year, figures.as_of, repr(figures))
-    if key not in _chart_cache:
+    found = _chart_cache.get(key)
+    if found is None:
         with tempfile.TemporaryDirectory() as tmp:
-            paths = oversight_charts(figures, Path(tmp))
-            _chart_cache.clear()  # one set kept: the figures change with every case
-            _chart_cache[key] = {p.name: p.read_bytes() for p in paths}
-    return _chart_cache[key]
+            found = {p.name: p.read_bytes() for p in oversight_charts(figures, Path(tmp))}
+        _chart_cache.clear()
+        _chart_cache[key] = found
+    return found
 
 
 @router.get("/oversight")

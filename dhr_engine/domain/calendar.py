@@ -12,7 +12,7 @@ Rules written down once:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -37,7 +37,7 @@ class BankHolidays:
     """England and Wales bank holidays from `holidays`, plus extra days an admin recorded."""
 
     subdivision: str = "ENG"
-    extra: dict[date, str] = field(default_factory=dict)
+    extra: Mapping[date, str] = field(default_factory=dict)
 
     def name_of(self, day: date) -> str | None:
         """Return the holiday's name, or None for an ordinary day."""

@@ -237,17 +237,22 @@ def _queue_letter(
     )
 
 
-def require_role(definition: WorkflowDefinition, stage: str, trigger: str, actor: Actor) -> None:
-    """Deny by default: the actor must hold a role the workflow names for this transition."""
+def allowed_roles(definition: WorkflowDefinition, stage: str, trigger: str) -> frozenset[Role]:
+    """The roles the workflow lets fire this trigger from this stage (deny by default)."""
     if trigger not in definition.triggers:
         raise TransitionNotAllowed(f"'{trigger}' is not a trigger of this workflow", field="trigger")
     candidates = definition.transitions_for(trigger, stage)
     if not candidates:
         raise TransitionNotAllowed(f"'{trigger}' cannot be fired from stage '{stage}'", field="trigger")
-    allowed = sorted({r.value for t in candidates for r in t.roles})
-    if not actor.has_any({Role(r) for r in allowed}):
+    return frozenset(r for t in candidates for r in t.roles)
+
+
+def require_role(definition: WorkflowDefinition, stage: str, trigger: str, actor: Actor) -> None:
+    """Deny by default: the actor must hold a role the workflow names for this transition."""
+    allowed = allowed_roles(definition, stage, trigger)
+    if not actor.has_any(allowed):
         raise PermissionDenied(
-            f"'{trigger}' may be fired only by: {', '.join(allowed)}; you hold: "
+            f"'{trigger}' may be fired only by: {', '.join(sorted(r.value for r in allowed))}; you hold: "
             f"{', '.join(sorted(r.value for r in actor.roles)) or 'no role on this case'}",
             field="role",
         )
@@ -274,7 +279,9 @@ def fire_trigger(
         case = get_case_for_update(uow, case_id, ref, expected_version=expected_version)
         deadline_service.validate_effective_date(on, today, not_before=case.stage_entered_on)
         definition = uow.workflows.get(case.workflow_key, case.workflow_version)
-        acting = actor_on_case(session, actor, case.id)
+        # Case roles are read only when the user's global roles do not already allow the trigger.
+        allowed = allowed_roles(definition, case.stage, trigger)
+        acting = actor if actor.has_any(allowed) else actor_on_case(session, actor, case.id)
         require_role(definition, case.stage, trigger, acting)
         if (
             any(t.requires_reason for t in definition.transitions_for(trigger, case.stage))
@@ -290,9 +297,11 @@ def fire_trigger(
             reason=reason,
             payload=payload,
         )
-        if not fire(definition, flow, trigger):
-            raise TransitionBlocked(trigger, sorted(set(flow.effects.failed_guards)))
-        _persist_effects(uow, case, definition, flow, acting, on=on, now=clock.now(), trigger=trigger)
+        # Everything is written in one flush at commit rather than whenever a query runs.
+        with session.no_autoflush:
+            if not fire(definition, flow, trigger):
+                raise TransitionBlocked(trigger, sorted(set(flow.effects.failed_guards)))
+            _persist_effects(uow, case, definition, flow, acting, on=on, now=clock.now(), trigger=trigger)
         uow.commit()
         return case
 
@@ -332,7 +341,6 @@ def _persist_effects(
     for code in flow.effects.letters:
         _queue_letter(session, case, code, trigger, actor, on, now)
     session.add(case)
-    uow.flush()
 
 
 def available_triggers(

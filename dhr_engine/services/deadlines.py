@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -25,19 +27,54 @@ from dhr_engine.workflow.definition import DeadlineRule, Duration, WorkflowDefin
 OPEN = "open"
 
 
+class _ImportedHolidays(Mapping[date, str]):
+    """The extra days an admin imported, read from the database only if a rule counts working days."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._days: dict[date, str] | None = None
+
+    def _load(self) -> dict[date, str]:
+        if self._days is None:
+            self._days = {row.day: row.name for row in self._session.exec(select(ExtraHoliday)).all()}
+        return self._days
+
+    def __getitem__(self, day: date) -> str:
+        return self._load()[day]
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
 def bank_holidays(session: Session, subdivision: str = "ENG") -> BankHolidays:
     """The statutory calendar: national bank holidays plus the extra days an admin imported."""
-    extra = {row.day: row.name for row in session.exec(select(ExtraHoliday)).all()}
-    return BankHolidays(subdivision=subdivision, extra=extra)
+    return BankHolidays(subdivision=subdivision, extra=_ImportedHolidays(session))
 
 
-def effective_rule(definition: WorkflowDefinition, key: str, csp: Csp | None) -> DeadlineRule:
+def csp_overrides(session: Session, csp_id: uuid.UUID) -> dict[str, Any]:
+    """The CSP's local deadline durations, read once per session without flushing pending rows."""
+    cache: dict[uuid.UUID, dict[str, Any]] = session.info.setdefault("csp_overrides", {})
+    if csp_id not in cache:
+        column = Csp.__table__.c.deadline_overrides  # type: ignore[attr-defined]
+        query = select(column).where(Csp.__table__.c.id == csp_id)  # type: ignore[attr-defined]
+        cache[csp_id] = dict(session.connection().execute(query).scalar_one_or_none() or {})
+    return cache[csp_id]
+
+
+def effective_rule(
+    definition: WorkflowDefinition, key: str, overrides: Mapping[str, Any] | Csp | None
+) -> DeadlineRule:
     """The workflow's rule for this deadline, with the CSP's local duration if it set one."""
     try:
         rule = definition.deadlines[key]
     except KeyError:
         raise NotFound(f"workflow {definition.version} has no deadline '{key}'", field="key") from None
-    override = (csp.deadline_overrides if csp else {}).get(key)
+    if isinstance(overrides, Csp):
+        overrides = overrides.deadline_overrides
+    override = (overrides or {}).get(key)
     if override:
         rule = rule.model_copy(update={"add": Duration.model_validate(override)})
     return rule
@@ -75,14 +112,15 @@ def open_deadline(
     subject_type: str | None = None,
     subject_id: uuid.UUID | None = None,
     due_override: date | None = None,
+    replace_open: bool = True,
 ) -> Deadline:
-    """Open one deadline row (re-opening replaces any open row of the same key and subject)."""
-    csp = session.get(Csp, case.csp_id)
-    rule = effective_rule(definition, key, csp)
-    for existing in find_open(session, case.id, key, subject_id=subject_id):
-        existing.status = "cancelled"
-        existing.closed_on = anchor_on
-        session.add(existing)
+    """Open one deadline row; re-opening replaces (cancels) any open row of the same key and subject."""
+    rule = effective_rule(definition, key, csp_overrides(session, case.csp_id))
+    if replace_open:
+        for existing in find_open(session, case.id, key, subject_id=subject_id):
+            existing.status = "cancelled"
+            existing.closed_on = anchor_on
+            session.add(existing)
     due = DueDate(due_override, ()) if due_override else compute_due(rule.add, anchor_on, calendar)
     row = Deadline(
         case_id=case.id,
@@ -169,8 +207,12 @@ def pause_case_deadlines(
 
 def resume_case_deadlines(session: Session, case: Case, on: date) -> list[Deadline]:
     """Restart the clock: the paused days are added once, so the remaining time is kept."""
+    return _resume_rows(session, on, find_open(session, case.id))
+
+
+def _resume_rows(session: Session, on: date, rows: list[Deadline]) -> list[Deadline]:
     changed = []
-    for row in find_open(session, case.id):
+    for row in rows:
         if row.paused_since is None:
             continue
         _end_pause(row, on)

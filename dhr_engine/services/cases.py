@@ -218,6 +218,8 @@ def _queue_letter(
             case_id=case.id,
             kind="letter",
             topic=code,
+            available_at=now,
+            created_at=now,
             payload={
                 "case_id": str(case.id),
                 "letter": code,

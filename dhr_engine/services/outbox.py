@@ -201,7 +201,7 @@ def drain_outbox(
 
 
 # Modules that register a handler when imported; a missing one is simply not there yet.
-HANDLER_MODULES: list[str] = ["dhr_engine.scheduler.email_handler"]
+HANDLER_MODULES: list[str] = ["dhr_engine.scheduler.email_handler", "dhr_engine.letters.outbox_handler"]
 
 
 def _load_handlers() -> None:

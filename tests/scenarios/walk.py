@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import select
 
@@ -118,6 +118,8 @@ def open_case(ctx: AppContext, ref: Reference, notified_on: date, version: str |
         clock=ctx.clock,
         notified_on=notified_on,
         workflow_version=version,
+        date_of_death=notified_on - timedelta(days=6),
+        date_of_death_precision="month",
         people=[
             cases.PersonInput(
                 role="victim", pseudonym="Zara", real_name="Real Victim-Name", date_of_birth=date(1980, 2, 3)

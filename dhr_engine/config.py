@@ -28,10 +28,15 @@ class Settings(BaseSettings):
     token_minutes: int = Field(default=30, ge=1, le=24 * 60)
     sql_echo: bool = False
     run_scheduler_in_process: bool = True
+    worker_threads: int = Field(
+        default=0, ge=0, le=200, description="Threads for sync endpoints; 0 = 1 on SQLite, 40 on PostgreSQL"
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_tls: bool = False
-    smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="Give up on an SMTP reply after this long")
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Give up on an SMTP reply after this long"
+    )
     smtp_username: str | None = None
     smtp_password: str | None = None
     mail_sender: str = "dhr-engine@example.invalid"

@@ -18,6 +18,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, ExitStack, asynccontextmanager
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI
 
 from dhr_engine import __version__
@@ -69,12 +71,22 @@ def _lifespan_hooks(ctx: AppContext) -> list[LifespanHook]:
     return hooks
 
 
+def _limit_worker_threads(ctx: AppContext) -> None:
+    """Bound the threads that run sync endpoints: SQLite has one writer, so more threads only queue
+    on its lock and stretch the tail latency (LIBRARIES.md §8: one thread, same throughput, p99
+    bounded). PostgreSQL keeps AnyIO's default of 40 unless DHR_WORKER_THREADS says otherwise."""
+    threads = ctx.settings.worker_threads or (1 if ctx.engine.dialect.name == "sqlite" else 0)
+    if threads:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+
+
 def create_app(settings: Settings, ctx: AppContext | None = None) -> FastAPI:
     """Build the FastAPI application around a context (built from settings when not given)."""
     context = ctx or build_context(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _limit_worker_threads(context)
         with ExitStack() as stack:
             for hook in _lifespan_hooks(context):
                 stack.enter_context(hook(context))

@@ -157,8 +157,30 @@ class DemoBuilder:
             date_of_death=notified - timedelta(days=5),
             date_of_death_precision="month",
             people=[
-                case_service.PersonInput(role="victim", pseudonym=pseudonym),
-                case_service.PersonInput(role="perpetrator", pseudonym="the perpetrator"),
+                case_service.PersonInput(
+                    role="victim",
+                    pseudonym=pseudonym,
+                    real_name=f"{pseudonym} Demo-Victim",
+                    date_of_birth=date(1984, 3, 9),
+                    sex="female",
+                    relationship="partner of the perpetrator",
+                ),
+                case_service.PersonInput(
+                    role="perpetrator",
+                    pseudonym="the perpetrator",
+                    real_name="Sam Demo-Perpetrator",
+                    date_of_birth=date(1981, 7, 21),
+                    sex="male",
+                    relationship="partner",
+                ),
+                # Invented for the demo: the family letters need a name and an address to go to.
+                case_service.PersonInput(
+                    role="family",
+                    pseudonym=f"{pseudonym}'s sister",
+                    real_name=f"Ms Jo {pseudonym}son",
+                    relationship="sister",
+                    address="2 Example Row, Northmoor NM2 2BB",
+                ),
             ],
             **kw,  # type: ignore[arg-type]
         )
@@ -319,6 +341,11 @@ def seed_demo(ctx: AppContext) -> Reference:
     for name in DEMO_EXTENSION_MODULES:
         extend: Callable[[AppContext, Reference, date], None] = importlib.import_module(name).extend_demo
         extend(ctx, ref, today)
+    # What the scheduler's outbox drain would do next: draft the letters the demo's steps queued
+    # (those that need facts the demo does not hold wait in the register for an officer).
+    from dhr_engine.services.letters import draft_queued_letters
+
+    draft_queued_letters(ctx, limit=1000)
     return ref
 
 

@@ -45,6 +45,8 @@ class PersonInput:
     age_at_death: int | None = None
     sex: str = ""
     relationship: str = ""
+    address: str = ""  # RESTRICTED
+    contact_details: str = ""  # RESTRICTED
 
 
 def get_case(session: Session, *, case_id: uuid.UUID | None = None, ref: str | None = None) -> Case:

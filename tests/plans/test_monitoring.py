@@ -10,15 +10,17 @@ from dhr_engine.context import AppContext
 from dhr_engine.demo import Reference
 from dhr_engine.persistence.tables import Deadline
 from dhr_engine.persistence.tables_plans import PlanAction, PlanAuditRecord
+from dhr_engine.persistence.tables_scheduler import DeadlineNotice
 from dhr_engine.plans import actions as action_service
 from dhr_engine.plans import monitoring, service
 from dhr_engine.plans.rag import Rag, RagInput, rate
+from dhr_engine.services.sweep import sweep_all
 from tests.plans.helpers import action, monitored_case, review_plan_with_recommendation
 
 TODAY = date(2026, 11, 25)
 
 
-def test_overdue_action__its_deadline_row_is_open_and_past_due(ctx: AppContext, ref: Reference) -> None:
+def test_overdue_action__is_past_due_and_escalated_by_the_sweep(ctx: AppContext, ref: Reference) -> None:
     """The sweep picks open rows with adjusted_due before today (services/sweep.py, scheduler issue)."""
     case = monitored_case(ctx, ref)
     _plan, _rec = review_plan_with_recommendation(
@@ -42,6 +44,25 @@ def test_overdue_action__its_deadline_row_is_open_and_past_due(ctx: AppContext, 
         ("overdue_action", "1.1", 10)
     ]
     assert rate(RagInput(first.stage, first.target_date, first.created_on, None), TODAY).rag is Rag.RED
+    # The scheduler chases it: 10 days late, the due-day notice goes once (the latest rung after
+    # the gap); 14 days late (escalate_every_days of action_target), the first escalation.
+    row = next(d for d in overdue if d.key == "action_target")
+    sweep_all(ctx, ctx.clock.now())
+    sweep_all(ctx, ctx.clock.now())
+    assert [(n.kind, n.addressees > 0) for n in _notices(ctx, row.id)] == [("due", True)]
+    ctx.clock.advance(days=4)  # type: ignore[attr-defined]
+    sweep_all(ctx, ctx.clock.now())
+    assert [n.kind for n in _notices(ctx, row.id)] == ["due", "escalation"]
+
+
+def _notices(ctx: AppContext, deadline_id: object) -> list[DeadlineNotice]:
+    with ctx.reader() as uow:
+        rows = uow.session.exec(
+            select(DeadlineNotice)
+            .where(DeadlineNotice.deadline_id == deadline_id)
+            .order_by(col(DeadlineNotice.level))
+        ).all()
+        return sorted(rows, key=lambda n: (n.kind != "due", n.level))
 
 
 def test_plan_review__rolls_the_action_plan_review_deadline(ctx: AppContext, ref: Reference) -> None:

@@ -10,9 +10,11 @@ from sqlmodel import col, select
 from dhr_engine.errors import PermissionDenied, TransitionBlocked
 from dhr_engine.persistence.tables import AuditEvent, Deadline, OutboxItem, ReturnRequest
 from dhr_engine.persistence.tables_returns import ReturnVersion
+from dhr_engine.persistence.tables_scheduler import DeadlineNotice, Notification
 from dhr_engine.returns import service
 from dhr_engine.services import audit as audit_service
 from dhr_engine.services.cases import fire_trigger, get_case
+from dhr_engine.services.sweep import sweep_all
 from tests.returns.helpers import AGENCY_KEYS, agency_users, gathering_case, request, step, submit
 
 IMR = AGENCY_KEYS[:4]
@@ -100,8 +102,22 @@ def test_ten_agencies_returns_to_leaving_information_gathering(ctx, ref, clock):
     clock.advance(days=45)
     late_row = _deadline(ctx, requests[LATE].id)
     assert late_row.status == "open" and late_row.adjusted_due < clock.today()
-    # FOLLOW-UP(lead): the scheduler's sweep (reminders/escalations of return_request deadline rows)
-    # was not in the tree when this was written; chasing here is the officer's manual chase.
+    # The scheduler chases it. After the long gap one notice only: the latest escalation, which
+    # reaches everyone the skipped rungs would have (the agency's senior manager, then the CSP
+    # chair) and nobody from the other nine agencies. A week later, the next escalation.
+    others = {u.user_id for k, pair in users.items() if k != LATE for u in (pair.author, pair.manager)}
+    sweep_all(ctx, clock.now())
+    first = _notices(ctx, late_row.id)
+    assert len(first) == 1 and first[0].kind == "escalation"
+    told = _notified(ctx, first[0].id)
+    assert {users[LATE].manager.user_id, ref.users["cspchair"].id} <= told and not told & others
+    sweep_all(ctx, clock.now())
+    assert len(_notices(ctx, late_row.id)) == 1  # a second sweep the same day sends nothing
+    clock.advance(days=7)
+    sweep_all(ctx, clock.now())
+    second = _notices(ctx, late_row.id)[-1]
+    assert (second.kind, second.level) == ("escalation", first[0].level + 1)
+    # The officer and the chair can also chase by hand.
     chase = service.chase_return(
         ctx.uow(), actor=ref.actor("officer"), clock=clock, request_id=requests[LATE].id
     )
@@ -167,3 +183,21 @@ def test_ten_agencies_returns_to_leaving_information_gathering(ctx, ref, clock):
         assert all(v.signed_off_on for v in versions)
         # The audit chain of the case is intact after all of it.
         assert audit_service.verify_case(uow.session, get_case(uow.session, case_id=case.id)) == []
+
+
+def _notices(ctx, deadline_id):  # type: ignore[no-untyped-def]
+    with ctx.reader() as uow:
+        return list(
+            uow.session.exec(
+                select(DeadlineNotice)
+                .where(DeadlineNotice.deadline_id == deadline_id)
+                .order_by(col(DeadlineNotice.claimed_at))
+            ).all()
+        )
+
+
+def _notified(ctx, notice_id):  # type: ignore[no-untyped-def]
+    with ctx.reader() as uow:
+        return set(
+            uow.session.exec(select(Notification.user_id).where(Notification.notice_id == notice_id)).all()
+        )

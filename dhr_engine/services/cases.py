@@ -94,6 +94,17 @@ def actor_on_case(session: Session, actor: Actor, case_id: uuid.UUID) -> Actor:
     return actor.on_case(frozenset(Role(r) for r in rows))
 
 
+def require_case_role(
+    session: Session, actor: Actor, case: Case, roles: frozenset[Role], doing: str
+) -> Actor:
+    """The actor with their case roles, if any of them (or a global role) allows this; else refuse."""
+    acting = actor_on_case(session, actor, case.id)
+    if not acting.has_any(roles):
+        names = " or ".join(sorted(r.value.replace("_", " ") for r in roles))
+        raise PermissionDenied(f"only a {names} may {doing}", field="role")
+    return acting
+
+
 def actor_for_user(user: User) -> Actor:
     return Actor(
         user_id=user.id,

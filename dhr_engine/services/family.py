@@ -8,7 +8,7 @@ from datetime import date
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.clock import Clock
 from dhr_engine.domain.roles import Role
-from dhr_engine.errors import PermissionDenied, ValidationFailed
+from dhr_engine.errors import ValidationFailed
 from dhr_engine.persistence.tables import FamilyContact
 from dhr_engine.services import cases as case_service
 from dhr_engine.services.audit import append_event
@@ -50,10 +50,7 @@ def record_family_contact(
     with uow:
         session = uow.session
         case = case_service.get_case_for_update(uow, case_id, None)
-        if not case_service.actor_on_case(session, actor, case.id).has_any(RECORDERS):
-            raise PermissionDenied(
-                "only a CSP officer or the independent chair may write the family log", field="role"
-            )
+        case_service.require_case_role(session, actor, case, RECORDERS, "write the family log")
         row = FamilyContact(
             case_id=case.id,
             kind=kind,

@@ -19,6 +19,17 @@ from dhr_engine.services.unit_of_work import UnitOfWork
 MANAGERS = frozenset({Role.CSP_OFFICER, Role.ADMIN, Role.INDEPENDENT_CHAIR})
 
 
+def _case_role(role: str) -> Role:
+    """Parse a per-case role, naming the field when it is not one."""
+    try:
+        case_role = Role(role)
+    except ValueError:
+        raise ValidationFailed(f"unknown role '{role}'", field="role") from None
+    if case_role not in CASE_ROLES:
+        raise ValidationFailed(f"'{role}' is not a per-case role", field="role")
+    return case_role
+
+
 def _require_manager(actor: Actor) -> None:
     if not actor.has_any(MANAGERS):
         raise PermissionDenied(
@@ -37,12 +48,7 @@ def add_member(
     effective_on: date | None = None,
 ) -> CaseMember:
     """Give a user a role on one case; agency roles bind to the user's agency."""
-    try:
-        case_role = Role(role)
-    except ValueError:
-        raise ValidationFailed(f"unknown role '{role}'", field="role") from None
-    if case_role not in CASE_ROLES:
-        raise ValidationFailed(f"'{role}' is not a per-case role", field="role")
+    case_role = _case_role(role)
     with uow:
         session = uow.session
         case = get_case_for_update(uow, case_id, None)
@@ -120,12 +126,7 @@ def change_role(
     uow: UnitOfWork, *, actor: Actor, clock: Clock, case_id: uuid.UUID, member_id: uuid.UUID, role: str
 ) -> CaseMember:
     """Change the role a member holds on one case."""
-    try:
-        new_role = Role(role)
-    except ValueError:
-        raise ValidationFailed(f"unknown role '{role}'", field="role") from None
-    if new_role not in CASE_ROLES:
-        raise ValidationFailed(f"'{role}' is not a per-case role", field="role")
+    new_role = _case_role(role)
     with uow:
         session = uow.session
         case = get_case_for_update(uow, case_id, None)

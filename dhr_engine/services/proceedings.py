@@ -8,7 +8,7 @@ from datetime import date
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.clock import Clock
 from dhr_engine.domain.roles import Role
-from dhr_engine.errors import NotFound, PermissionDenied, ValidationFailed
+from dhr_engine.errors import NotFound, ValidationFailed
 from dhr_engine.persistence.tables import ParallelProceeding
 from dhr_engine.services import cases as case_service
 from dhr_engine.services.audit import append_event
@@ -39,10 +39,7 @@ def record_proceeding(
     with uow:
         session = uow.session
         case = case_service.get_case_for_update(uow, case_id, None)
-        if not case_service.actor_on_case(session, actor, case.id).has_any(RECORDERS):
-            raise PermissionDenied(
-                "only a CSP officer or the independent chair may record proceedings", field="role"
-            )
+        case_service.require_case_role(session, actor, case, RECORDERS, "record proceedings")
         row = ParallelProceeding(
             case_id=case.id,
             kind=kind,
@@ -82,10 +79,7 @@ def conclude_proceeding(
     with uow:
         session = uow.session
         case = case_service.get_case_for_update(uow, case_id, None)
-        if not case_service.actor_on_case(session, actor, case.id).has_any(RECORDERS):
-            raise PermissionDenied(
-                "only a CSP officer or the independent chair may conclude proceedings", field="role"
-            )
+        case_service.require_case_role(session, actor, case, RECORDERS, "conclude proceedings")
         row = session.get(ParallelProceeding, proceeding_id)
         if row is None or row.case_id != case.id:
             raise NotFound("no such proceeding on this case", field="proceeding_id")

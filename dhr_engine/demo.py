@@ -346,6 +346,10 @@ def seed_demo(ctx: AppContext) -> Reference:
     from dhr_engine.services.letters import draft_queued_letters
 
     draft_queued_letters(ctx, limit=1000)
+    # And one deadline sweep, so reminders and escalations of the demo's late deadlines exist.
+    from dhr_engine.services.sweep import sweep_all
+
+    sweep_all(ctx)
     return ref
 
 

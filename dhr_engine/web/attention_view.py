@@ -7,8 +7,9 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from dhr_engine.auth import policy
 from dhr_engine.persistence.tables import Case, Deadline
+from dhr_engine.services.attention import AttentionItem
+from dhr_engine.services.attention import attention_for as service_attention
 from dhr_engine.services.unit_of_work import UnitOfWork
 from dhr_engine.web.case_page import DUE_SOON_DAYS
 from dhr_engine.web.deps import Viewer
@@ -31,30 +32,22 @@ class Board:
 
 
 def attention_for(uow: UnitOfWork, viewer: Viewer, today: date) -> Board:
-    """Open deadlines of the user's visible cases: overdue, due within DUE_SOON_DAYS, escalated."""
+    """The scheduler's attention list (services.attention) with the rows the pages show.
+
+    "Escalated" means the scheduler has sent an escalation notice for the deadline; escalated
+    deadlines are also listed among the overdue ones.
+    """
     session = uow.session
-    board = Board()
-    cases = session.exec(select(Case).where(policy.case_visibility_clause(session, viewer.actor))).all()
-    board.cases = len(cases)
-    for case in cases:
-        acting = viewer.actor.on_case(policy.case_roles(session, viewer.actor, case.id))
-        rows = session.exec(
-            select(Deadline)
-            .where(Deadline.case_id == case.id, Deadline.status == "open")
-            .order_by(col(Deadline.adjusted_due))
-        ).all()
-        for row in policy.visible_deadlines(session, acting, rows):
-            if row.paused_since is not None:
-                continue
-            days = (row.adjusted_due - today).days
-            mine = row.owner_role in {r.value for r in acting.roles}
-            item = Item(case, row, days, mine)
-            if days < 0:
-                board.overdue.append(item)
-                if -days >= 7:  # a week overdue: the scheduler escalates it to the CSP chair
-                    board.escalated.append(item)
-            elif days <= DUE_SOON_DAYS:
-                board.due_soon.append(item)
-    for items in (board.overdue, board.due_soon, board.escalated):
-        items.sort(key=lambda i: (not i.mine, i.days))
-    return board
+    found = service_attention(session, viewer.actor, today, due_within_days=DUE_SOON_DAYS)
+    every = found.escalated + found.overdue + found.due_soon
+    deadline_ids = [a.deadline_id for a in every]
+    deadlines = {d.id: d for d in session.exec(select(Deadline).where(col(Deadline.id).in_(deadline_ids)))}
+    case_ids = {a.case_id for a in every}
+    cases = {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_(case_ids)))}
+
+    def shown(items: list[AttentionItem]) -> list[Item]:
+        return [Item(cases[a.case_id], deadlines[a.deadline_id], a.days, a.mine) for a in items]
+
+    escalated = shown(found.escalated)
+    overdue = sorted(escalated + shown(found.overdue), key=lambda i: (not i.mine, i.days))
+    return Board(overdue=overdue, due_soon=shown(found.due_soon), escalated=escalated, cases=found.cases)

@@ -202,6 +202,12 @@ def test_fire_trigger__raises_version_by_exactly_one(lite: AppContext, lite_ref:
     assert w.reload().version == 1
     w.fire("start_scoping", date(2026, 10, 1), "officer")
     assert w.reload().version == 2
-    case = cases.fire_trigger(lite.uow(), actor=lite_ref.actor("officer"), clock=lite.clock, case_id=w.case_id,
-                              trigger="submit_decision_briefing", expected_version=2)
+    case = cases.fire_trigger(
+        lite.uow(),
+        actor=lite_ref.actor("officer"),
+        clock=lite.clock,
+        case_id=w.case_id,
+        trigger="submit_decision_briefing",
+        expected_version=2,
+    )
     assert case.version == 3 == w.reload().version

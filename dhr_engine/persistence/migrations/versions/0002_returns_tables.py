@@ -8,9 +8,8 @@ Create Date: 2026-11-29 03:27:40.009485
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel types; alembic #1647)
+import sqlmodel
 from alembic import op
-
 
 revision: str = "0002_returns"
 down_revision: str | Sequence[str] | None = "0001_core"

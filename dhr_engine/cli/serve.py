@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from dhr_engine.cli.common import console, context
+from dhr_engine.logs import install_access_log_filter
 
 
 def register(app: typer.Typer) -> None:
@@ -24,4 +25,7 @@ def serve(
     ctx = context()
     app = create_app(ctx.settings, ctx)
     console.print(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, proxy_headers=False)
+    server = uvicorn.Server(config)  # builds uvicorn's loggers; the filter goes on after that
+    install_access_log_filter()
+    server.run()

@@ -9,7 +9,7 @@
   after the review.
 
 A priority plan has no case, and deadline rows belong to a case, so its cadence is the plan's
-`next_review_on` and its overdue actions are listed by monitoring.due_items instead.
+`next_review_on`, and plans/chase.py chases its reviews and actions (claims in `plan_notice`).
 """
 
 from __future__ import annotations

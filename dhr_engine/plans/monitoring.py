@@ -3,7 +3,8 @@
 A review of a plan (e.g. quarterly at the CSP's meeting; Bassetlaw monitors 3- and 6-monthly,
 DHR-PROCESS.md §6.2) sets the next review `cadence_months` later. For a review's plan the due
 date is also an `action_plan_review` deadline row on the case (plans/deadlines.py); priority
-plans keep it on the plan, and `due_items` lists both kinds for the officer.
+plans keep it on the plan, where the scheduler chases it (plans/chase.py), and `due_items` lists
+both kinds for the officer.
 """
 
 from __future__ import annotations

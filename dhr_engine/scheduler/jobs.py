@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dhr_engine.context import AppContext
+from dhr_engine.plans.chase import sweep_priority_plans  # CSP priority plans have no deadline rows
 from dhr_engine.services.outbox import drain_outbox
 from dhr_engine.services.sweep import sweep_all
 
@@ -37,6 +38,7 @@ def run_sweep(ctx: AppContext) -> str:
         f"{result.processed} deadline(s) looked at, {result.notices} notice(s) ({by_rung}), "
         f"{result.notifications} notification(s), {result.emails} e-mail(s) queued, {result.failed} failed"
     )
+    summary += f"; {sweep_priority_plans(ctx, ctx.clock.now())} priority-plan notice(s)"
     log.info("sweep: %s", summary)
     return summary
 

@@ -172,8 +172,10 @@ class PlanDemo:
         )
 
     def priority_plans(self) -> None:
-        start = date(self.today.year - 1, 4, 1)
-        end = date(self.today.year + 2, 3, 31)
+        # The current three-year strategy period, starting on the 1 April before today; its first
+        # yearly review is the next anniversary.
+        start = date(self.today.year if self.today.month >= 4 else self.today.year - 1, 4, 1)
+        end = date(start.year + 3, 3, 31)
         for priority, (strategy, tactical) in PRIORITY_ACTIONS.items():
             for plan_type, items in (("strategy", strategy), ("tactical", tactical)):
                 plan = service.create_priority_plan(

@@ -101,7 +101,7 @@ def current_user(ctx: CtxDep, token: Annotated[str | None, Depends(oauth2_scheme
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
 
 
-def current_actor(me: CurrentUserDep) -> Actor:
+async def current_actor(me: CurrentUserDep) -> Actor:  # async: no I/O, so no threadpool hop
     return me.actor
 
 

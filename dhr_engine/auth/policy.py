@@ -201,6 +201,16 @@ def can_view_case(session: Session, actor: Actor, case: Case) -> bool:
     return found is not None
 
 
+def _visible_by_scope(session: Session, actor: Actor, case: Case) -> bool:
+    """case_visibility_clause without its membership part, decided for one loaded case."""
+    if Role.ADMIN in actor.global_roles or Role.SYSTEM in actor.global_roles:
+        return True
+    if actor.global_roles & {Role.CSP_OFFICER, Role.CSP_CHAIR}:
+        csp_id = _csp_scope(session, actor)
+        return csp_id is None or case.csp_id == csp_id
+    return False
+
+
 def require_case_access(
     session: Session, actor: Actor, case: Case, action: Action = Action.CASE_VIEW
 ) -> Actor:
@@ -209,9 +219,12 @@ def require_case_access(
     Raises CaseNotFound (404) when the case is invisible to them, PermissionDenied (403) when they
     see it but their roles do not allow the action.
     """
-    if not can_view_case(session, actor, case):
+    roles = case_roles(session, actor, case.id)
+    # a valid membership is exactly what _membership_clause selects, so the roles decide visibility
+    # without a second query; otherwise only the global scope (admin, system, CSP) can grant it
+    if not roles and not _visible_by_scope(session, actor, case):
         raise CaseNotFound("no such case", field="case")
-    acting = actor.on_case(case_roles(session, actor, case.id))
+    acting = actor.on_case(roles)
     require(acting, action)
     return acting
 

@@ -146,6 +146,10 @@ class SweepResult:
 
 def _claim_cases(session: Session, dialect: str, clause: ColumnElement[bool], limit: int) -> list[uuid.UUID]:
     with_work = select(Deadline.case_id).where(clause)
+    if dialect == "sqlite":
+        # BEGIN IMMEDIATE already holds the database; DISTINCT ... LIMIT stops at `limit` cases instead
+        # of first building the whole IN list of every case with work (dhr bench: the sweep's top cost)
+        return list(session.exec(with_work.distinct().limit(limit)).all())
     query = select(Case.id).where(col(Case.id).in_(with_work)).limit(limit)
     if dialect == "postgresql":
         query = query.with_for_update(skip_locked=True, of=CASE_TABLE)

@@ -7,7 +7,7 @@ The letter HTML uses a small, fixed vocabulary (h1-h3, p, ul/ol, table, address,
 few classes), which is all this builder needs to understand.
 
 The output is deterministic: fixed core properties (the letter's date), and the zip entries are
-rewritten with that date, because python-docx stamps them with the time of writing.
+written with that date (python-docx would stamp them with the time of writing).
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime
+from typing import IO, Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -201,16 +203,38 @@ class _Builder:
         self.doc.add_paragraph()
 
 
-def _fixed_zip(data: bytes, moment: datetime) -> bytes:
-    """Rewrite the package with a fixed timestamp on every entry, in the same order."""
-    stamp = (moment.year, moment.month, moment.day, 0, 0, 0)
+class _FixedTimeZipWriter:
+    """python-docx's zip writer (phys_pkg._ZipPkgWriter), each entry stamped with the letter's date."""
+
+    def __init__(self, out: IO[bytes], moment: datetime) -> None:
+        self._zipf = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED)
+        self._stamp = (moment.year, moment.month, moment.day, 0, 0, 0)
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        entry = zipfile.ZipInfo(pack_uri.membername, date_time=self._stamp)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o600 << 16
+        self._zipf.writestr(entry, blob)
+
+    def close(self) -> None:
+        self._zipf.close()
+
+
+def _save_fixed(document: DocxDocument, moment: datetime) -> bytes:
+    """Save the package once, each zip entry stamped with `moment` (what Document.save does, minus
+    the clock; writing then re-zipping the package cost a sixth of the letter's time, dhr bench)."""
+    package = document.part.package
+    parts = list(package.parts)
+    for part in parts:
+        part.before_marshal()
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
+    writer = _FixedTimeZipWriter(out, moment)
+    # PackageWriter.write, with our writer in place of the one it would open
+    package_writer: Any = PackageWriter
+    package_writer._write_content_types_stream(writer, parts)
+    package_writer._write_pkg_rels(writer, package.rels)
+    package_writer._write_parts(writer, parts)
+    writer.close()
     return out.getvalue()
 
 
@@ -234,6 +258,4 @@ def html_to_docx(html: str, *, title: str, author: str, moment: datetime, langua
     props.language, props.subject, props.keywords = language, marking, marking
     props.created = props.modified = props.last_printed = moment.replace(tzinfo=None)
     props.revision = 1
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return _fixed_zip(buffer.getvalue(), moment)
+    return _save_fixed(document, moment)

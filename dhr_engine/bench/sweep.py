@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.engine import Connection
 
 from dhr_engine.bench.baseline import FLOOR_NAME, floor_work
@@ -28,10 +28,14 @@ from dhr_engine.bench.timing import median_seconds, rate
 from dhr_engine.persistence.tables import Deadline
 
 SWEEP_MODULE = "dhr_engine.services.sweep"
+# each round sweeps every due row (10,000: a few seconds on SQLite, about 30 s on PostgreSQL,
+# which keeps `dhr bench` on a fresh PostgreSQL database under ten minutes)
+SWEEP_ROUNDS = {"sqlite": 2, "postgresql": 1}
 QUERY_TARGET = Target(on="figure", direction="lower", value=1.0)
 SWEEP_TARGET_SQLITE = Target(on="figure", direction="higher", value=2000.0)
 
 DEADLINE = cast(Table, Deadline.__table__)  # type: ignore[attr-defined]
+NOTICE_TABLE = "deadline_notice"  # the scheduler's claims (services/sweep.py), when present
 
 
 def due_query(today: date, batch: int) -> Any:
@@ -113,17 +117,22 @@ class DueRows:
         params = [{"row_id": r["id"], **{f"v_{n}": r[n] for n in columns}} for r in self.rows]
         with self.db.ctx.engine.begin() as conn:
             conn.execute(statement, params)
+            notices = Deadline.metadata.tables.get(NOTICE_TABLE)
+            if notices is not None:  # forget the sweep's claims: the next round (and run) finds them due
+                ids = [r["id"] for r in self.rows]
+                for start in range(0, len(ids), 500):
+                    conn.execute(delete(notices).where(notices.c.deadline_id.in_(ids[start : start + 500])))
 
 
 def _sweep_result(db: BenchDatabase, sizes: Sizes, today: date, sweep: Callable[..., int]) -> MetricResult:
     due = DueRows(db, today)
     rates: list[float] = []
     processed_per_round: list[int] = []
-    for _ in range(max(1, min(sizes.rounds, 3))):
+    for _ in range(max(1, min(sizes.rounds, SWEEP_ROUNDS.get(db.dialect, 1)))):
         started = time.perf_counter()
         processed = 0
         while True:
-            n = sweep(db.ctx, db.ctx.clock.now(), sizes.sweep_batch)
+            n = sweep(db.ctx, db.ctx.clock.now())  # the scheduler job's own batch size
             if n <= 0:
                 break
             processed += n
@@ -144,7 +153,7 @@ def _sweep_result(db: BenchDatabase, sizes: Sizes, today: date, sweep: Callable[
         baseline_name=f"{FLOOR_NAME} per second",
         target=SWEEP_TARGET_SQLITE if db.dialect == "sqlite" else None,
         rounds=len(rates),
-        detail={"processed_per_round": processed_per_round, "batch": sizes.sweep_batch},
+        detail={"processed_per_round": processed_per_round, "batch": "the scheduler's default"},
     )
 
 

@@ -62,14 +62,17 @@ def bench(
         db = open_bench_database(database_url or DEFAULT_SQLITE_URL)
     except DhrError as err:
         report(err)
+    populated = time.perf_counter()
     if populate or {"scale", "sweep"} & set(names):
         db = scale_data.ensure(db, sizes, rebuild=populate, console=console)
+    populate_seconds = time.perf_counter() - populated
 
     def progress(name: str) -> None:
         console.print(f"[bold]{name}[/bold] ... ({time.perf_counter() - started:.0f} s so far)")
 
     outcome = run_metrics(db, sizes, names, quick=quick, progress=progress)
     elapsed = time.perf_counter() - started
+    outcome.seconds["scale data set"] = round(populate_seconds, 1)
     outcome.seconds["total"] = round(elapsed, 1)
     env = outcome.environment
     title = f"dhr bench on {env['database']} {env['database_version']} ({'quick' if quick else 'full'})"
@@ -86,4 +89,10 @@ def bench(
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(outcome.as_json(), indent=2) + "\n", encoding="utf-8")
     console.print(f"Results written to {json_path}")
+    minutes, seconds = divmod(round(elapsed), 60)
+    console.print(
+        f"Total elapsed: {minutes} min {seconds:02d} s "
+        f"(of which {populate_seconds:.0f} s finding or building the scale data set)",
+        highlight=False,
+    )
     db.ctx.engine.dispose()

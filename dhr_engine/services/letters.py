@@ -44,6 +44,7 @@ from dhr_engine.persistence.tables_letters import AddressPreference, Letter
 from dhr_engine.services import cases as case_service
 from dhr_engine.services.audit import append_event
 from dhr_engine.services.deadlines import bank_holidays
+from dhr_engine.services.unit_of_work import UnitOfWork
 
 SEND_CHANNELS = ("post", "email", "hand")
 SENDER_ROLE_LABELS = {"csp_officer": "DHR Coordinator", "independent_chair": "Independent Chair"}
@@ -200,17 +201,43 @@ def _store_draft(
     return letter
 
 
+def _hand_recipient(
+    session: Session, case: Case, spec: LetterSpec, acting: Actor, request: DraftRequest
+) -> tuple[Csp, Recipient]:
+    """The case's CSP and the recipient the officer chose, after checking they may draft to them."""
+    csp = session.get(Csp, case.csp_id)
+    assert csp is not None
+    recipient = chosen_recipient(
+        session, case, csp, spec, agency_id=request.agency_id, person_id=request.person_id
+    )
+    access.require_draft(acting, recipient.kind)
+    return csp, recipient
+
+
+def _letter_to_change(uow: UnitOfWork, actor: Actor, letter_id: uuid.UUID) -> tuple[Letter, Case, Actor]:
+    """The letter, its case (locked for update) and the acting user, who must be able to see the letter."""
+    letter = _letter(uow.session, letter_id)
+    case = case_service.get_case_for_update(uow, letter.case_id, None)
+    acting = _acting(uow.session, actor, case)
+    access.require_see(acting, letter)
+    return letter, case, acting
+
+
+def _queued_items(session: Session, case_id: uuid.UUID, code: str | None = None) -> list[OutboxItem]:
+    """Letter requests on the case still waiting to be drafted (pending or failed), optionally of one code."""
+    query = select(OutboxItem).where(
+        OutboxItem.case_id == case_id,
+        OutboxItem.kind == "letter",
+        col(OutboxItem.status).in_(("pending", "failed")),
+    )
+    if code is not None:
+        query = query.where(OutboxItem.topic == code)
+    return list(session.exec(query).all())
+
+
 def _resolve_queued(session: Session, case: Case, code: str) -> None:
     """A letter drafted by hand settles any queued request for the same letter on the case."""
-    rows = session.exec(
-        select(OutboxItem).where(
-            OutboxItem.case_id == case.id,
-            OutboxItem.kind == "letter",
-            OutboxItem.topic == code,
-            col(OutboxItem.status).in_(("pending", "failed")),
-        )
-    ).all()
-    for row in rows:
+    for row in _queued_items(session, case.id, code):
         row.status, row.done_at = "done", utcnow()
         session.add(row)
 
@@ -232,12 +259,7 @@ def draft_letter(
         session = uow.session
         case = case_service.get_case_for_update(uow, case_id, ref)
         acting = _acting(session, actor, case)
-        csp = session.get(Csp, case.csp_id)
-        assert csp is not None
-        recipient = chosen_recipient(
-            session, case, csp, spec, agency_id=request.agency_id, person_id=request.person_id
-        )
-        access.require_draft(acting, recipient.kind)
+        csp, recipient = _hand_recipient(session, case, spec, acting, request)
         letter = _store_draft(
             ctx, session, case, csp, spec, recipient, acting,
             overrides=request.fields, source="hand", batch_key=request.batch_key,
@@ -262,12 +284,7 @@ def preview_letter(
         session = uow.session
         case = case_service.get_case(session, case_id=case_id, ref=ref)
         acting = _acting(session, actor, case)
-        csp = session.get(Csp, case.csp_id)
-        assert csp is not None
-        recipient = chosen_recipient(
-            session, case, csp, spec, agency_id=request.agency_id, person_id=request.person_id
-        )
-        access.require_draft(acting, recipient.kind)
+        csp, recipient = _hand_recipient(session, case, spec, acting, request)
         model = _build_model(ctx, session, case, csp, spec, recipient, acting, request.fields)
         return render_letter(spec, model, templates_dir=ctx.settings.templates_dir, csp_slug=csp.slug)
 
@@ -276,10 +293,7 @@ def update_draft(ctx: AppContext, *, actor: Actor, letter_id: uuid.UUID, fields:
     """Change merge fields of a draft (or of an approved letter, which then needs approving again)."""
     with ctx.uow() as uow:
         session = uow.session
-        letter = _letter(session, letter_id)
-        case = case_service.get_case_for_update(uow, letter.case_id, None)
-        acting = _acting(session, actor, case)
-        access.require_see(acting, letter)
+        letter, case, acting = _letter_to_change(uow, actor, letter_id)
         if letter.status == "sent":
             raise LetterSent("a sent letter cannot be changed", field="status")
         if letter.status == "cancelled":
@@ -314,10 +328,7 @@ def approve_letter(ctx: AppContext, *, actor: Actor, letter_id: uuid.UUID) -> Le
     """Approve a draft: a role the catalogue allows, and not the person who drafted it."""
     with ctx.uow() as uow:
         session = uow.session
-        letter = _letter(session, letter_id)
-        case = case_service.get_case_for_update(uow, letter.case_id, None)
-        acting = _acting(session, actor, case)
-        access.require_see(acting, letter)
+        letter, case, acting = _letter_to_change(uow, actor, letter_id)
         if letter.status != "draft":
             raise Conflict(f"only a draft can be approved; this letter is {letter.status}", field="status")
         access.require_approve(acting, spec_for(letter.code), letter)
@@ -336,10 +347,7 @@ def send_letter(ctx: AppContext, *, actor: Actor, letter_id: uuid.UUID, via: str
         raise ValidationFailed(f"send by one of: {', '.join(SEND_CHANNELS)}", field="via")
     with ctx.uow() as uow:
         session = uow.session
-        letter = _letter(session, letter_id)
-        case = case_service.get_case_for_update(uow, letter.case_id, None)
-        acting = _acting(session, actor, case)
-        access.require_see(acting, letter)
+        letter, case, acting = _letter_to_change(uow, actor, letter_id)
         if letter.status == "sent":
             raise LetterSent("this letter has already been sent", field="status")
         if letter.status != "approved":
@@ -377,10 +385,7 @@ def cancel_letter(ctx: AppContext, *, actor: Actor, letter_id: uuid.UUID, reason
         raise ValidationFailed("say why the letter is cancelled", field="reason")
     with ctx.uow() as uow:
         session = uow.session
-        letter = _letter(session, letter_id)
-        case = case_service.get_case_for_update(uow, letter.case_id, None)
-        acting = _acting(session, actor, case)
-        access.require_see(acting, letter)
+        letter, case, acting = _letter_to_change(uow, actor, letter_id)
         if letter.status == "sent":
             raise LetterSent("a sent letter cannot be cancelled or deleted", field="status")
         if letter.status == "cancelled":
@@ -514,15 +519,7 @@ def list_letters(
 def queued_letters(ctx: AppContext, *, case_id: uuid.UUID) -> list[OutboxItem]:
     """Letters a transition queued that are not drafted yet (with what they still need)."""
     with ctx.reader() as uow:
-        rows = list(
-            uow.session.exec(
-                select(OutboxItem).where(
-                    OutboxItem.case_id == case_id,
-                    OutboxItem.kind == "letter",
-                    col(OutboxItem.status).in_(("pending", "failed")),
-                )
-            ).all()
-        )
+        rows = _queued_items(uow.session, case_id)
         for row in rows:
             uow.session.expunge(row)
         return rows
@@ -539,16 +536,20 @@ def get_letter(ctx: AppContext, *, actor: Actor, letter_id: uuid.UUID) -> Letter
         return letter
 
 
-def _render_stored(ctx: AppContext, letter: Letter) -> RenderedLetter:
+def _stored_model(letter: Letter) -> tuple[LetterSpec, LetterContext]:
+    """The letter's catalogue entry and its stored context, validated again."""
     spec = spec_for(letter.code)
-    model = spec.context_model.model_validate(letter.context)
+    return spec, spec.context_model.model_validate(letter.context)
+
+
+def _render_stored(ctx: AppContext, letter: Letter) -> RenderedLetter:
+    spec, model = _stored_model(letter)
     return render_letter(spec, model, templates_dir=ctx.settings.templates_dir, csp_slug=letter.csp_slug)
 
 
 def letter_html(ctx: AppContext, letter: Letter) -> str:
     """The HTML preview of a letter from its stored context."""
-    spec = spec_for(letter.code)
-    model = spec.context_model.model_validate(letter.context)
+    spec, model = _stored_model(letter)
     return render_html(spec, model, templates_dir=ctx.settings.templates_dir, csp_slug=letter.csp_slug)
 
 

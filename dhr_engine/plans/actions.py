@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -23,7 +24,7 @@ from dhr_engine.plans import deadlines as plan_deadlines
 from dhr_engine.plans.access import action_actor, require_editor, require_progress_reporter
 from dhr_engine.plans.audit import record_change
 from dhr_engine.plans.rag import COMPLETE, FINISHED
-from dhr_engine.plans.scope import ACTION_WORKFLOW, load_action
+from dhr_engine.plans.scope import ACTION_WORKFLOW, PlanScope, load_action
 from dhr_engine.services.cases import require_role
 from dhr_engine.services.deadlines import validate_effective_date
 from dhr_engine.services.unit_of_work import UnitOfWork
@@ -58,6 +59,32 @@ def _check_version(action: PlanAction, expected: int | None) -> None:
             f"the action is at version {action.version}, not {expected}; reload it and try again",
             field="expected_version",
         )
+
+
+def _save_action(
+    session: Session,
+    scope: PlanScope,
+    action: PlanAction,
+    *,
+    kind: str,
+    actor: Actor,
+    clock: Clock,
+    effective_on: date,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Bump the action's version, store it and audit the change (naming the action) in one go."""
+    action.version += 1
+    session.add(action)
+    record_change(
+        session,
+        scope.plan,
+        scope.case,
+        kind=kind,
+        actor=actor,
+        effective_on=effective_on,
+        recorded_at=clock.now(),
+        data={"action_id": str(action.id), "number": action.number, **(data or {})},
+    )
 
 
 def fire_action(
@@ -101,28 +128,19 @@ def fire_action(
         if not fire(definition, flow, trigger):
             raise TransitionBlocked(trigger, sorted(set(flow.effects.failed_guards)))
         action.stage_entered_on = on
-        action.version += 1
         if action.stage == COMPLETE:
             action.evidence, action.outcome, action.ended_on = evidence.strip(), outcome.strip(), on
         elif action.stage in FINISHED:
             action.closed_reason, action.ended_on = reason.strip(), on
-        session.add(action)
-        record_change(
+        _save_action(
             session,
-            scope.plan,
-            scope.case,
+            scope,
+            action,
             kind="action_stage_changed",
             actor=acting,
+            clock=clock,
             effective_on=on,
-            recorded_at=clock.now(),
-            data={
-                "action_id": str(action.id),
-                "number": action.number,
-                "trigger": trigger,
-                "from_stage": source,
-                "to_stage": action.stage,
-                "reason": reason,
-            },
+            data={"trigger": trigger, "from_stage": source, "to_stage": action.stage, "reason": reason},
         )
         if scope.case is not None and action.stage in FINISHED:
             plan_deadlines.close_target(
@@ -157,23 +175,15 @@ def change_target(
             )
         previous = action.target_date
         action.target_date = target_date
-        action.version += 1
-        session.add(action)
-        record_change(
+        _save_action(
             session,
-            scope.plan,
-            scope.case,
+            scope,
+            action,
             kind="action_target_changed",
             actor=acting,
+            clock=clock,
             effective_on=today,
-            recorded_at=clock.now(),
-            data={
-                "action_id": str(action.id),
-                "number": action.number,
-                "from": previous.isoformat(),
-                "to": target_date.isoformat(),
-                "reason": reason,
-            },
+            data={"from": previous.isoformat(), "to": target_date.isoformat(), "reason": reason},
         )
         if scope.case is not None:
             plan_deadlines.open_target(uow, scope.plan, scope.case, action, acting, clock, today)
@@ -199,17 +209,14 @@ def add_milestone(
         scope, action = load_action(uow, action_id)
         acting = require_progress_reporter(session, actor, scope.plan, action)
         action.milestones = [*action.milestones, {"on": achieved_on.isoformat(), "text": text.strip()}]
-        action.version += 1
-        session.add(action)
-        record_change(
+        _save_action(
             session,
-            scope.plan,
-            scope.case,
+            scope,
+            action,
             kind="action_milestone_added",
             actor=acting,
+            clock=clock,
             effective_on=achieved_on,
-            recorded_at=clock.now(),
-            data={"action_id": str(action.id), "number": action.number},
         )
         uow.commit()
         return action
@@ -269,19 +276,15 @@ def record_progress(
         )
         session.add(update)
         action.last_update_on = max(on, action.last_update_on or on)
-        action.version += 1
-        session.add(action)
-        record_change(
+        _save_action(
             session,
-            scope.plan,
-            scope.case,
+            scope,
+            action,
             kind="action_progress_recorded",
             actor=acting,
+            clock=clock,
             effective_on=on,
-            recorded_at=clock.now(),
             data={
-                "action_id": str(action.id),
-                "number": action.number,
                 "progress_update_id": str(update.id),
                 "return_request_id": str(linked.id) if linked else None,
             },

@@ -58,7 +58,7 @@ from dhr_engine.plans.rag import FINISHED
 from dhr_engine.scheduler.addressees import Person
 from dhr_engine.scheduler.rungs import Rung, Step, horizon_days, roles_for, step_for
 from dhr_engine.services.notifications import EMAIL_TOPIC, NoticeText, QueuedRows, insert_queued
-from dhr_engine.services.sweep import today_in_london, worker_label
+from dhr_engine.services.sweep import add_notice_counts, today_in_london, worker_label
 from dhr_engine.workflow.definition import ReminderRule
 from dhr_engine.workflow.loader import WorkflowRegistry
 
@@ -300,13 +300,8 @@ class ChaseResult:
 
     def add(self, other: ChaseResult) -> None:
         self.looked_at += other.looked_at
-        self.notices += other.notices
-        self.notifications += other.notifications
-        self.emails += other.emails
-        self.failed += other.failed
         self.claimed_plans += other.claimed_plans
-        for rung, n in other.by_rung.items():
-            self.by_rung[rung] = self.by_rung.get(rung, 0) + n
+        add_notice_counts(self, other)
 
 
 def _lock_plans(

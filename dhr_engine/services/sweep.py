@@ -27,7 +27,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, Table, and_, false, insert, or_
 from sqlmodel import Session, col, select
@@ -123,6 +123,26 @@ def candidate_clause(workflows: WorkflowRegistry, today: date) -> ColumnElement[
 # --- one batch -------------------------------------------------------------------------------------
 
 
+class NoticeCounts(Protocol):
+    """What a sweep over deadlines and a chase of priority plans both count."""
+
+    notices: int
+    notifications: int
+    emails: int
+    failed: int
+    by_rung: dict[str, int]
+
+
+def add_notice_counts(total: NoticeCounts, other: NoticeCounts) -> None:
+    """Add one batch's notices, notifications, emails, failures and rungs to a running total."""
+    total.notices += other.notices
+    total.notifications += other.notifications
+    total.emails += other.emails
+    total.failed += other.failed
+    for rung, n in other.by_rung.items():
+        total.by_rung[rung] = total.by_rung.get(rung, 0) + n
+
+
 @dataclass
 class SweepResult:
     processed: int = 0
@@ -135,13 +155,8 @@ class SweepResult:
 
     def add(self, other: SweepResult) -> None:
         self.processed += other.processed
-        self.notices += other.notices
-        self.notifications += other.notifications
-        self.emails += other.emails
-        self.failed += other.failed
         self.claimed_cases += other.claimed_cases
-        for rung, n in other.by_rung.items():
-            self.by_rung[rung] = self.by_rung.get(rung, 0) + n
+        add_notice_counts(self, other)
 
 
 def _claim_cases(session: Session, dialect: str, clause: ColumnElement[bool], limit: int) -> list[uuid.UUID]:

@@ -31,6 +31,8 @@ FieldOption = typer.Option(
     [], "--field", "-f", help="A merge field as NAME=VALUE (YAML value: lists and dates work); repeat"
 )
 FormatOption = typer.Option("pdf", "--format", help="pdf, docx or html")
+AgencyOption = typer.Option(None, help="Agency recipient (part of its name)")
+PersonOption = typer.Option(None, help="Family recipient (their pseudonym)")
 
 
 def _fields(pairs: list[str]) -> dict[str, Any]:
@@ -68,6 +70,18 @@ def _person_id(ctx: AppContext, ref: str, pseudonym: str | None) -> uuid.UUID | 
     if found is None:
         fail(f"--person: nobody with the pseudonym '{pseudonym}' on {ref}")
     return found
+
+
+def _draft_request(
+    ctx: AppContext, ref: str, code: str, field: list[str], agency: str | None, person: str | None
+) -> letter_service.DraftRequest:
+    """The letter asked for on the command line: its code, --field values and chosen recipient."""
+    return letter_service.DraftRequest(
+        code=code,
+        fields=_fields(field),
+        agency_id=_agency_id(ctx, agency),
+        person_id=_person_id(ctx, ref, person),
+    )
 
 
 def _letter_id(ctx: AppContext, text: str) -> uuid.UUID:
@@ -119,18 +133,13 @@ def render(
     fmt: str = FormatOption,
     out: Path = typer.Option(..., "--out", help="File to write"),
     field: list[str] = FieldOption,
-    agency: str | None = typer.Option(None, help="Agency recipient (part of its name)"),
-    person: str | None = typer.Option(None, help="Family recipient (their pseudonym)"),
+    agency: str | None = AgencyOption,
+    person: str | None = PersonOption,
     as_user: str | None = AsOption,
 ) -> None:
     """Render one letter for a case from its record (plus --field values) without storing it."""
     ctx = context()
-    request = letter_service.DraftRequest(
-        code=code,
-        fields=_fields(field),
-        agency_id=_agency_id(ctx, agency),
-        person_id=_person_id(ctx, ref, person),
-    )
+    request = _draft_request(ctx, ref, code, field, agency, person)
     try:
         rendered = letter_service.preview_letter(
             ctx, actor=acting_user(ctx, as_user), request=request, ref=ref
@@ -147,18 +156,13 @@ def draft(
     ref: str,
     code: str,
     field: list[str] = FieldOption,
-    agency: str | None = typer.Option(None, help="Agency recipient (part of its name)"),
-    person: str | None = typer.Option(None, help="Family recipient (their pseudonym)"),
+    agency: str | None = AgencyOption,
+    person: str | None = PersonOption,
     as_user: str | None = AsOption,
 ) -> None:
     """Draft a letter by hand and add it to the case's register."""
     ctx = context()
-    request = letter_service.DraftRequest(
-        code=code,
-        fields=_fields(field),
-        agency_id=_agency_id(ctx, agency),
-        person_id=_person_id(ctx, ref, person),
-    )
+    request = _draft_request(ctx, ref, code, field, agency, person)
     try:
         letter = letter_service.draft_letter(ctx, actor=acting_user(ctx, as_user), request=request, ref=ref)
     except DhrError as err:

@@ -14,6 +14,7 @@ A priority plan has no case, and deadline rows belong to a case, so its cadence 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlmodel import Session
@@ -33,35 +34,71 @@ SUBJECT_TYPE = "action"
 MONITORING_STAGE = "action_plan_monitoring"
 
 
-def open_target(
-    uow: UnitOfWork, plan: Plan, case: Case, action: PlanAction, actor: Actor, clock: Clock, on: date
+def _record(
+    session: Session,
+    plan: Plan,
+    case: Case,
+    rows: Iterable[Deadline],
+    kind: str,
+    actor: Actor,
+    clock: Clock,
+    on: date,
+) -> None:
+    """Audit each deadline row the plan opened or closed."""
+    for row in rows:
+        record_deadline(
+            session, plan, case, kind=kind, row=row, actor=actor, effective_on=on, recorded_at=clock.now()
+        )
+
+
+def _open(
+    uow: UnitOfWork,
+    plan: Plan,
+    case: Case,
+    actor: Actor,
+    clock: Clock,
+    on: date,
+    key: str,
+    *,
+    anchor_event: str,
+    due: date,
+    action: PlanAction | None = None,
 ) -> Deadline:
-    """Open (or re-open, replacing the open row) the action's target-date deadline."""
+    """Open (replacing any open row of the key and subject) one of the plan's deadline rows, audited."""
     session = uow.session
     definition = uow.workflows.get(case.workflow_key, case.workflow_version)
     row = deadline_service.open_deadline(
         session,
         case,
         definition,
-        TARGET_KEY,
+        key,
         anchor_on=on,
-        anchor_event=f"action {action.number} added to the action plan",
+        anchor_event=anchor_event,
         calendar=deadline_service.bank_holidays(session, uow.holiday_subdivision),
-        subject_type=SUBJECT_TYPE,
-        subject_id=action.id,
-        due_override=action.target_date,
+        subject_type=SUBJECT_TYPE if action is not None else None,
+        subject_id=action.id if action is not None else None,
+        due_override=due,
     )
-    record_deadline(
-        session,
+    _record(session, plan, case, [row], "deadline_opened", actor, clock, on)
+    return row
+
+
+def open_target(
+    uow: UnitOfWork, plan: Plan, case: Case, action: PlanAction, actor: Actor, clock: Clock, on: date
+) -> Deadline:
+    """Open (or re-open, replacing the open row) the action's target-date deadline."""
+    return _open(
+        uow,
         plan,
         case,
-        kind="deadline_opened",
-        row=row,
-        actor=actor,
-        effective_on=on,
-        recorded_at=clock.now(),
+        actor,
+        clock,
+        on,
+        TARGET_KEY,
+        anchor_event=f"action {action.number} added to the action plan",
+        due=action.target_date,
+        action=action,
     )
-    return row
 
 
 def close_target(
@@ -79,11 +116,7 @@ def close_target(
     rows = deadline_service.close_by_key(
         session, case.id, TARGET_KEY, on, subject_id=action.id, status=None if done else "cancelled"
     )
-    kind = "deadline_closed" if done else "deadline_cancelled"
-    for row in rows:
-        record_deadline(
-            session, plan, case, kind=kind, row=row, actor=actor, effective_on=on, recorded_at=clock.now()
-        )
+    _record(session, plan, case, rows, "deadline_closed" if done else "deadline_cancelled", actor, clock, on)
 
 
 def open_review_due(session: Session, case: Case) -> date | None:
@@ -99,39 +132,12 @@ def roll_review(uow: UnitOfWork, plan: Plan, case: Case, actor: Actor, clock: Cl
     plan is a draft, and the case's own workflow opens the first row when monitoring starts.
     """
     session = uow.session
-    for row in deadline_service.close_by_key(session, case.id, REVIEW_KEY, on):
-        record_deadline(
-            session,
-            plan,
-            case,
-            kind="deadline_closed",
-            row=row,
-            actor=actor,
-            effective_on=on,
-            recorded_at=clock.now(),
-        )
+    closed = deadline_service.close_by_key(session, case.id, REVIEW_KEY, on)
+    _record(session, plan, case, closed, "deadline_closed", actor, clock, on)
     if case.stage != MONITORING_STAGE:
         return None
     due = add_calendar_months(on, plan.cadence_months)
-    definition = uow.workflows.get(case.workflow_key, case.workflow_version)
-    row = deadline_service.open_deadline(
-        session,
-        case,
-        definition,
-        REVIEW_KEY,
-        anchor_on=on,
-        anchor_event="action plan progress reviewed",
-        calendar=deadline_service.bank_holidays(session, uow.holiday_subdivision),
-        due_override=due,
-    )
-    record_deadline(
-        session,
-        plan,
-        case,
-        kind="deadline_opened",
-        row=row,
-        actor=actor,
-        effective_on=on,
-        recorded_at=clock.now(),
+    _open(
+        uow, plan, case, actor, clock, on, REVIEW_KEY, anchor_event="action plan progress reviewed", due=due
     )
     return due

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from datetime import date
 from typing import Any, NoReturn
 
@@ -60,6 +61,14 @@ def parse_day(value: str | None, field: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"{field}: '{value}' is not a date; write it as YYYY-MM-DD")
+
+
+def parse_id(value: str, field: str) -> uuid.UUID:
+    """An identifier typed on the command line, or a clear error naming the option."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        fail(f"{field}: '{value}' is not an identifier")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -10,7 +9,17 @@ import typer
 from rich.table import Table
 from sqlmodel import Session, select
 
-from dhr_engine.cli.common import AsOption, acting_user, console, context, fail, parse_day, print_json, report
+from dhr_engine.cli.common import (
+    AsOption,
+    acting_user,
+    console,
+    context,
+    fail,
+    parse_day,
+    parse_id,
+    print_json,
+    report,
+)
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.errors import DhrError
 from dhr_engine.persistence.tables import Csp
@@ -23,13 +32,6 @@ app = typer.Typer(no_args_is_help=True)
 
 FormatOption = typer.Option("xlsx", "--format", help="csv or xlsx")
 KindOption = typer.Option(None, "--kind", help="review or priority (default: both)")
-
-
-def _uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        fail(f"{field}: '{value}' is not an identifier")
 
 
 def _csp(session: Session, slug: str | None) -> Csp:
@@ -103,7 +105,7 @@ def list_actions(
     with ctx.reader() as uow:
         chosen = queries.list_plans(uow.session, kind=kind)
         if plan:
-            chosen = [p for p in chosen if p.id == _uuid(plan, "plan")]
+            chosen = [p for p in chosen if p.id == parse_id(plan, "plan")]
         rows = queries.action_rows(uow.session, ctx.clock.today(), plans=chosen)
     if as_json:
         print_json([{"id": str(r.action_id), **r.as_dict()} for r in rows])
@@ -140,7 +142,7 @@ def fire(
             ctx.uow(),
             actor=acting_user(ctx, as_user),
             clock=ctx.clock,
-            action_id=_uuid(action_id, "action_id"),
+            action_id=parse_id(action_id, "action_id"),
             trigger=trigger,
             effective_on=parse_day(on, "on"),
             evidence=evidence,
@@ -165,7 +167,7 @@ def progress(
             ctx.uow(),
             actor=acting_user(ctx, as_user),
             clock=ctx.clock,
-            action_id=_uuid(action_id, "action_id"),
+            action_id=parse_id(action_id, "action_id"),
             note=note,
             reported_on=parse_day(on, "on"),
         )
@@ -188,7 +190,7 @@ def review(
             ctx.uow(),
             actor=acting_user(ctx, as_user),
             clock=ctx.clock,
-            plan_id=_uuid(plan_id, "plan_id"),
+            plan_id=parse_id(plan_id, "plan_id"),
             reviewed_on=parse_day(on, "on"),
             yearly=yearly,
         )

@@ -10,7 +10,17 @@ import typer
 from rich.table import Table
 from sqlmodel import Session, func, select
 
-from dhr_engine.cli.common import AsOption, acting_user, console, context, fail, parse_day, print_json, report
+from dhr_engine.cli.common import (
+    AsOption,
+    acting_user,
+    console,
+    context,
+    fail,
+    parse_day,
+    parse_id,
+    print_json,
+    report,
+)
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.errors import DhrError
 from dhr_engine.persistence.tables import Agency, Case
@@ -24,13 +34,6 @@ app = typer.Typer(no_args_is_help=True)
 
 CaseOption = typer.Option(..., "--case", help="The case reference, e.g. DHR-2026-004")
 KindHelp = "scoping_reply, imr, chronology, short_report or action_plan_progress"
-
-
-def _uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        fail(f"{field}: '{value}' is not an identifier")
 
 
 def _agency(session: Session, value: str) -> Agency:
@@ -158,7 +161,7 @@ def fire_step(
             ctx.uow(),
             actor=actor,
             clock=ctx.clock,
-            request_id=_uuid(request_id, "request_id"),
+            request_id=parse_id(request_id, "request_id"),
             trigger=trigger,
             reason=reason,
             effective_on=parse_day(on, "--on"),
@@ -189,7 +192,7 @@ def submit(
             ctx.uow(),
             actor=actor,
             clock=ctx.clock,
-            request_id=_uuid(request_id, "request_id"),
+            request_id=parse_id(request_id, "request_id"),
             submission=service.Submission(
                 text=text,
                 change_note=change_note,
@@ -214,7 +217,7 @@ def attach(request_id: str, file: Path, as_user: str | None = AsOption) -> None:
             actor=actor,
             clock=ctx.clock,
             storage_dir=ctx.settings.storage_dir,
-            request_id=_uuid(request_id, "request_id"),
+            request_id=parse_id(request_id, "request_id"),
             filename=file.name,
             content=file.read_bytes(),
         )
@@ -238,7 +241,7 @@ def import_chronology(
             ctx.uow(),
             actor=actor,
             clock=ctx.clock,
-            request_id=_uuid(request_id, "request_id"),
+            request_id=parse_id(request_id, "request_id"),
             content=file.read_bytes(),
             replace=replace,
         )
@@ -264,7 +267,7 @@ def chase(
             ctx.uow(),
             actor=actor,
             clock=ctx.clock,
-            request_id=_uuid(request_id, "request_id"),
+            request_id=parse_id(request_id, "request_id"),
             escalate=escalate,
             note=note,
         )
@@ -280,7 +283,9 @@ def compare_cmd(request_id: str, older: int, newer: int, as_user: str | None = A
     actor = acting_user(ctx, as_user)
     with ctx.reader() as uow:
         try:
-            diff = compare.compare_versions(uow.session, actor, _uuid(request_id, "request_id"), older, newer)
+            diff = compare.compare_versions(
+                uow.session, actor, parse_id(request_id, "request_id"), older, newer
+            )
         except DhrError as err:
             report(err)
     typer.echo(f"Version {older} ({format_date(diff.older.submitted_on)}, {diff.older.submitted_by_label})")

@@ -193,8 +193,14 @@ def pause_case_deadlines(
     session: Session, case: Case, definition: WorkflowDefinition, on: date
 ) -> list[Deadline]:
     """Stop the clock on every open deadline whose rule pauses in the case's new stage."""
+    return _pause_rows(session, case, definition, on, find_open(session, case.id))
+
+
+def _pause_rows(
+    session: Session, case: Case, definition: WorkflowDefinition, on: date, rows: list[Deadline]
+) -> list[Deadline]:
     changed = []
-    for row in find_open(session, case.id):
+    for row in rows:
         rule = definition.deadlines.get(row.key)
         if rule is None or row.paused_since is not None or not _is_paused_stage(definition, case.stage, rule):
             continue
@@ -231,30 +237,43 @@ def apply_ops(
     anchor_event: str,
     calendar: BankHolidays,
 ) -> list[tuple[str, Deadline]]:
-    """Carry out a transition's deadline effects; returns (what happened, row) for the audit."""
+    """Carry out a transition's deadline effects; returns (what happened, row) for the audit.
+
+    The case's open rows are read once; rows opened here join that list, so later operations of
+    the same transition see them.
+    """
+    if not ops:
+        return []
+    open_rows = find_open(session, case.id)
     done: list[tuple[str, Deadline]] = []
+
+    def finish(rows: list[Deadline], status: str | None, what: str) -> None:
+        for row in rows:
+            close_deadline(row, on, status=status)
+            session.add(row)
+            open_rows.remove(row)
+            done.append((what, row))
+
     for op in ops:
+        same_key = [r for r in open_rows if r.key == op.key]
         if op.op == "open":
+            finish(same_key, "cancelled", "deadline_cancelled")
             row = open_deadline(
-                session, case, definition, op.key, anchor_on=on, anchor_event=anchor_event, calendar=calendar
-            )
+                session, case, definition, op.key, anchor_on=on, anchor_event=anchor_event,
+                calendar=calendar, replace_open=False,
+            )  # fmt: skip
+            open_rows.append(row)
             done.append(("deadline_opened", row))
         elif op.op == "close":
-            done.extend(("deadline_closed", r) for r in close_by_key(session, case.id, op.key, on))
+            finish(same_key, None, "deadline_closed")
         elif op.op == "cancel":
-            done.extend(
-                ("deadline_cancelled", r)
-                for r in close_by_key(session, case.id, op.key, on, status="cancelled")
-            )
+            finish(same_key, "cancelled", "deadline_cancelled")
         elif op.op == "cancel_all":
-            for row in find_open(session, case.id):
-                close_deadline(row, on, status="cancelled")
-                session.add(row)
-                done.append(("deadline_cancelled", row))
+            finish(list(open_rows), "cancelled", "deadline_cancelled")
         elif op.op == "pause":
-            done.extend(("deadline_paused", r) for r in pause_case_deadlines(session, case, definition, on))
+            done.extend(("deadline_paused", r) for r in _pause_rows(session, case, definition, on, open_rows))
         elif op.op == "resume":
-            done.extend(("deadline_resumed", r) for r in resume_case_deadlines(session, case, on))
+            done.extend(("deadline_resumed", r) for r in _resume_rows(session, on, open_rows))
     return done
 
 

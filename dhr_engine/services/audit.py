@@ -5,29 +5,49 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Table
 from sqlmodel import Session, col, select
 
 from dhr_engine.domain.actor import Actor
-from dhr_engine.persistence.tables import AuditEvent, Case
+from dhr_engine.persistence.row_buffer import queue_row
+from dhr_engine.persistence.tables import AuditEvent, Case, new_id
 
 GENESIS = "0" * 64
+AUDIT_EVENT: Table = AuditEvent.__table__  # type: ignore[attr-defined]
 
 
-def event_hash(event: AuditEvent) -> str:
+HASHED_FIELDS = (
+    "case_id",
+    "seq",
+    "kind",
+    "actor_user_id",
+    "actor_label",
+    "effective_on",
+    "recorded_at",
+    "data",
+    "prev_hash",
+)
+
+
+def event_hash(event: AuditEvent | Mapping[str, Any]) -> str:
+    """The event's hash: its fields (a stored event or a row about to be written) and the previous hash."""
+    fields = event if isinstance(event, Mapping) else {name: getattr(event, name) for name in HASHED_FIELDS}
+    actor_user_id = fields["actor_user_id"]
     body = {
-        "case_id": str(event.case_id),
-        "seq": event.seq,
-        "kind": event.kind,
-        "actor_user_id": str(event.actor_user_id) if event.actor_user_id else None,
-        "actor_label": event.actor_label,
-        "effective_on": event.effective_on.isoformat(),
-        "recorded_at": int(event.recorded_at.timestamp() * 1_000_000),
-        "data": event.data,
-        "prev_hash": event.prev_hash,
+        "case_id": str(fields["case_id"]),
+        "seq": fields["seq"],
+        "kind": fields["kind"],
+        "actor_user_id": str(actor_user_id) if actor_user_id else None,
+        "actor_label": fields["actor_label"],
+        "effective_on": fields["effective_on"].isoformat(),
+        "recorded_at": int(fields["recorded_at"].timestamp() * 1_000_000),
+        "data": fields["data"],
+        "prev_hash": fields["prev_hash"],
     }
     return hashlib.sha256(
         json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
@@ -43,25 +63,28 @@ def append_event(
     effective_on: date,
     recorded_at: datetime,
     data: dict[str, Any],
-) -> AuditEvent:
-    """Add the next event of the case's chain to the session (committed with the command)."""
-    event = AuditEvent(
-        case_id=case.id,
-        seq=case.audit_count + 1,
-        kind=kind,
-        actor_user_id=actor.user_id,
-        actor_label=actor.label,
-        effective_on=effective_on,
-        recorded_at=recorded_at,
-        data=data,
-        prev_hash=case.audit_head or GENESIS,
-        hash="",
-    )
-    event.hash = event_hash(event)
-    case.audit_count = event.seq
-    case.audit_head = event.hash
-    session.add(event)
-    return event
+) -> None:
+    """Queue the next event of the case's chain (written with the command's flush, committed with it).
+
+    The row is a plain dict written by one INSERT with the command's other events
+    (persistence/row_buffer.py), not an ORM object: a command appends several.
+    """
+    row: dict[str, Any] = {
+        "id": new_id(),
+        "case_id": case.id,
+        "seq": case.audit_count + 1,
+        "kind": kind,
+        "actor_user_id": actor.user_id,
+        "actor_label": actor.label,
+        "effective_on": effective_on,
+        "recorded_at": recorded_at,
+        "data": data,
+        "prev_hash": case.audit_head or GENESIS,
+    }
+    row["hash"] = event_hash(row)
+    case.audit_count = row["seq"]
+    case.audit_head = row["hash"]
+    queue_row(session, AUDIT_EVENT, row)
 
 
 @dataclass(frozen=True)

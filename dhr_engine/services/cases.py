@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import BindParameter, bindparam, func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.calendar import format_date
@@ -24,15 +25,19 @@ from dhr_engine.errors import (
     ValidationFailed,
 )
 from dhr_engine.persistence.facts import SqlCaseFacts
-from dhr_engine.persistence.tables import Case, CaseMember, Csp, Deadline, OutboxItem, Person, User
+from dhr_engine.persistence.tables import Case, CaseMember, Csp, Person, User
 from dhr_engine.services import deadlines as deadline_service
 from dhr_engine.services.audit import append_event
+from dhr_engine.services.deadline_ops import apply_ops
+from dhr_engine.services.deadlines import DeadlineClock
+from dhr_engine.services.outbox import queue_outbox_item
 from dhr_engine.services.unit_of_work import UnitOfWork
 from dhr_engine.workflow.definition import WorkflowDefinition
 from dhr_engine.workflow.flow import AvailableTrigger, CaseFlow
 from dhr_engine.workflow.machine import fire
 
 DEFAULT_WORKFLOW = ("dhr", "2016.1")
+CSP_OVERRIDES = Csp.__table__.c.deadline_overrides  # type: ignore[attr-defined]
 REVIEW_TYPES = {"dhr", "dardr"}
 
 
@@ -61,20 +66,41 @@ def get_case(session: Session, *, case_id: uuid.UUID | None = None, ref: str | N
     return case
 
 
+def _case_for_update_query(*, by_ref: bool, lock: bool) -> Select[Case, Any]:
+    """The case (by id or reference) with its CSP's local deadline durations, in one statement."""
+    key: BindParameter[Any] = bindparam("key")
+    query = (
+        select(Case, CSP_OVERRIDES)
+        .join(Csp, col(Csp.id) == col(Case.csp_id))
+        .where(col(Case.ref) == key if by_ref else col(Case.id) == key)
+    )
+    return query.with_for_update(of=Case) if lock else query
+
+
+# Built once: the statements every command runs, keyed by (by reference, lock the row).
+_CASE_FOR_UPDATE = {
+    (by_ref, lock): _case_for_update_query(by_ref=by_ref, lock=lock)
+    for by_ref in (False, True)
+    for lock in (False, True)
+}
+
+
 def get_case_for_update(
     uow: UnitOfWork, case_id: uuid.UUID | None, ref: str | None, *, expected_version: int | None = None
 ) -> Case:
     """Load the case for a write and raise its version once for this command.
 
     On PostgreSQL the row is locked until commit; on both databases the UPDATE also checks the
-    version it read, so a concurrent writer gets StaleCase instead of overwriting.
+    version it read, so a concurrent writer gets StaleCase instead of overwriting. The CSP's local
+    deadline durations come with it, for the deadlines the command may open.
     """
-    query = select(Case).where(Case.id == case_id) if case_id else select(Case).where(Case.ref == ref)
-    if uow.dialect == "postgresql":
-        query = query.with_for_update()
-    case = uow.session.exec(query).first()
-    if case is None:
+    query = _CASE_FOR_UPDATE[(case_id is None, uow.dialect == "postgresql")]
+    found = uow.session.execute(query, {"key": case_id if case_id is not None else ref}).first()
+    if found is None:
         raise CaseNotFound("no such case", field="ref" if ref else "case_id")
+    case: Case = found[0]
+    overrides: dict[str, Any] | None = found[1]
+    deadline_service.remember_csp_overrides(uow.session, case.csp_id, overrides)
     if expected_version is not None and case.version != expected_version:
         raise StaleCase(
             f"the case is at version {case.version}, not {expected_version}; reload it and try again",
@@ -205,7 +231,7 @@ def open_case(
 
 
 def _audit_deadline(
-    session: Session, case: Case, actor: Actor, on: date, now: datetime, kind: str, row: Deadline
+    session: Session, case: Case, actor: Actor, on: date, now: datetime, kind: str, row: DeadlineClock
 ) -> None:
     append_event(
         session,
@@ -226,20 +252,13 @@ def _audit_deadline(
 def _queue_letter(
     session: Session, case: Case, code: str, trigger: str, actor: Actor, on: date, now: datetime
 ) -> None:
-    session.add(
-        OutboxItem(
-            case_id=case.id,
-            kind="letter",
-            topic=code,
-            available_at=now,
-            created_at=now,
-            payload={
-                "case_id": str(case.id),
-                "letter": code,
-                "trigger": trigger,
-                "effective_on": on.isoformat(),
-            },
-        )
+    queue_outbox_item(
+        session,
+        case_id=case.id,
+        kind="letter",
+        topic=code,
+        available_at=now,
+        payload={"case_id": str(case.id), "letter": code, "trigger": trigger, "effective_on": on.isoformat()},
     )
     append_event(
         session,
@@ -342,7 +361,7 @@ def _persist_effects(
         )
     calendar = deadline_service.bank_holidays(session, uow.holiday_subdivision)
     label = definition.state(case.stage).label
-    done = deadline_service.apply_ops(
+    done = apply_ops(
         session,
         case,
         definition,

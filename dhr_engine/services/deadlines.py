@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -19,12 +19,27 @@ from dhr_engine.domain.calendar import (
     merge_intervals,
     paused_days,
 )
-from dhr_engine.domain.effects import DeadlineOp
 from dhr_engine.errors import NotFound, ValidationFailed
 from dhr_engine.persistence.tables import Case, Csp, Deadline, ExtraHoliday, ParallelProceeding
 from dhr_engine.workflow.definition import DeadlineRule, Duration, WorkflowDefinition
 
 OPEN = "open"
+_OVERRIDES = "csp_overrides"
+
+
+class DeadlineClock(Protocol):
+    """What closing, pausing and resuming a deadline change: a Deadline, or a plain row of one."""
+
+    key: str
+    statutory_due: date
+    adjusted_due: date
+    status: str
+    paused_since: date | None
+    pause_log: list[list[str | None]]
+    closed_on: date | None
+
+
+ClockT = TypeVar("ClockT", bound=DeadlineClock)
 
 
 class _ImportedHolidays(Mapping[date, str]):
@@ -56,12 +71,17 @@ def bank_holidays(session: Session, subdivision: str = "ENG") -> BankHolidays:
 
 def csp_overrides(session: Session, csp_id: uuid.UUID) -> dict[str, Any]:
     """The CSP's local deadline durations, read once per session without flushing pending rows."""
-    cache: dict[uuid.UUID, dict[str, Any]] = session.info.setdefault("csp_overrides", {})
+    cache: dict[uuid.UUID, dict[str, Any]] = session.info.setdefault(_OVERRIDES, {})
     if csp_id not in cache:
         column = Csp.__table__.c.deadline_overrides  # type: ignore[attr-defined]
         query = select(column).where(Csp.__table__.c.id == csp_id)  # type: ignore[attr-defined]
         cache[csp_id] = dict(session.connection().execute(query).scalar_one_or_none() or {})
     return cache[csp_id]
+
+
+def remember_csp_overrides(session: Session, csp_id: uuid.UUID, overrides: Mapping[str, Any] | None) -> None:
+    """Keep durations read with the case (get_case_for_update) so csp_overrides need not read them."""
+    session.info.setdefault(_OVERRIDES, {})[csp_id] = dict(overrides or {})
 
 
 def effective_rule(
@@ -96,7 +116,7 @@ def compute_due(duration: Duration, anchor: date, calendar: BankHolidays) -> Due
     return DueDate(anchor + timedelta(days=duration.days or 0), ())
 
 
-def _is_paused_stage(definition: WorkflowDefinition, stage: str, rule: DeadlineRule) -> bool:
+def is_paused_stage(definition: WorkflowDefinition, stage: str, rule: DeadlineRule) -> bool:
     return bool(set(definition.state(stage).tags) & set(rule.pauses_in))
 
 
@@ -137,7 +157,7 @@ def open_deadline(
         adjusted_due=due.due,
         holidays_skipped=[[d.isoformat(), name] for d, name in due.holidays_skipped],
     )
-    if _is_paused_stage(definition, case.stage, rule):
+    if is_paused_stage(definition, case.stage, rule):
         row.paused_since = anchor_on
         row.pause_log = [[anchor_on.isoformat(), None]]
     session.add(row)
@@ -155,7 +175,7 @@ def find_open(
     return list(session.exec(query).all())
 
 
-def _end_pause(row: Deadline, on: date) -> None:
+def _end_pause(row: DeadlineClock, on: date) -> None:
     if row.paused_since is None:
         return
     log = [list(entry) for entry in row.pause_log]
@@ -166,7 +186,7 @@ def _end_pause(row: Deadline, on: date) -> None:
     row.adjusted_due = row.statutory_due + timedelta(days=paused_days(_intervals(row), today=on))
 
 
-def close_deadline(row: Deadline, on: date, *, status: str | None = None) -> None:
+def close_deadline(row: DeadlineClock, on: date, *, status: str | None = None) -> None:
     """Close a row as met (on time or late) or with the given status."""
     _end_pause(row, on)
     row.closed_on = on
@@ -193,91 +213,39 @@ def pause_case_deadlines(
     session: Session, case: Case, definition: WorkflowDefinition, on: date
 ) -> list[Deadline]:
     """Stop the clock on every open deadline whose rule pauses in the case's new stage."""
-    return _pause_rows(session, case, definition, on, find_open(session, case.id))
+    return pause_rows(case, definition, on, find_open(session, case.id))
 
 
-def _pause_rows(
-    session: Session, case: Case, definition: WorkflowDefinition, on: date, rows: list[Deadline]
-) -> list[Deadline]:
+def pause_rows(case: Case, definition: WorkflowDefinition, on: date, rows: list[ClockT]) -> list[ClockT]:
+    """Pause the rows whose rule pauses in the case's stage; returns those it paused."""
     changed = []
     for row in rows:
         rule = definition.deadlines.get(row.key)
-        if rule is None or row.paused_since is not None or not _is_paused_stage(definition, case.stage, rule):
+        if rule is None or row.paused_since is not None or not is_paused_stage(definition, case.stage, rule):
             continue
         row.paused_since = on
         row.pause_log = [*row.pause_log, [on.isoformat(), None]]
-        session.add(row)
         changed.append(row)
     return changed
 
 
 def resume_case_deadlines(session: Session, case: Case, on: date) -> list[Deadline]:
     """Restart the clock: the paused days are added once, so the remaining time is kept."""
-    return _resume_rows(session, on, find_open(session, case.id))
+    return resume_rows(on, find_open(session, case.id))
 
 
-def _resume_rows(session: Session, on: date, rows: list[Deadline]) -> list[Deadline]:
+def resume_rows(on: date, rows: list[ClockT]) -> list[ClockT]:
+    """Resume the paused rows; returns those it resumed."""
     changed = []
     for row in rows:
         if row.paused_since is None:
             continue
         _end_pause(row, on)
-        session.add(row)
         changed.append(row)
     return changed
 
 
-def apply_ops(
-    session: Session,
-    case: Case,
-    definition: WorkflowDefinition,
-    ops: list[DeadlineOp],
-    *,
-    on: date,
-    anchor_event: str,
-    calendar: BankHolidays,
-) -> list[tuple[str, Deadline]]:
-    """Carry out a transition's deadline effects; returns (what happened, row) for the audit.
-
-    The case's open rows are read once; rows opened here join that list, so later operations of
-    the same transition see them.
-    """
-    if not ops:
-        return []
-    open_rows = find_open(session, case.id)
-    done: list[tuple[str, Deadline]] = []
-
-    def finish(rows: list[Deadline], status: str | None, what: str) -> None:
-        for row in rows:
-            close_deadline(row, on, status=status)
-            session.add(row)
-            open_rows.remove(row)
-            done.append((what, row))
-
-    for op in ops:
-        same_key = [r for r in open_rows if r.key == op.key]
-        if op.op == "open":
-            finish(same_key, "cancelled", "deadline_cancelled")
-            row = open_deadline(
-                session, case, definition, op.key, anchor_on=on, anchor_event=anchor_event,
-                calendar=calendar, replace_open=False,
-            )  # fmt: skip
-            open_rows.append(row)
-            done.append(("deadline_opened", row))
-        elif op.op == "close":
-            finish(same_key, None, "deadline_closed")
-        elif op.op == "cancel":
-            finish(same_key, "cancelled", "deadline_cancelled")
-        elif op.op == "cancel_all":
-            finish(list(open_rows), "cancelled", "deadline_cancelled")
-        elif op.op == "pause":
-            done.extend(("deadline_paused", r) for r in _pause_rows(session, case, definition, on, open_rows))
-        elif op.op == "resume":
-            done.extend(("deadline_resumed", r) for r in _resume_rows(session, on, open_rows))
-    return done
-
-
-def _intervals(row: Deadline) -> list[Interval]:
+def _intervals(row: DeadlineClock) -> list[Interval]:
     return [
         Interval(date.fromisoformat(str(start)), date.fromisoformat(str(end)) if end else None)
         for start, end in row.pause_log

@@ -26,16 +26,18 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, and_, case, func, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from dhr_engine.context import AppContext
-from dhr_engine.persistence.tables import OutboxItem
+from dhr_engine.persistence.row_buffer import queue_row
+from dhr_engine.persistence.tables import OutboxItem, new_id
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,35 @@ MAX_ATTEMPTS = 12  # about a day and a half of retries with the defaults
 DEFAULT_BATCH = 50
 
 OUTBOX = cast(Table, OutboxItem.__table__)  # type: ignore[attr-defined]
+
+
+def queue_outbox_item(
+    session: Session,
+    *,
+    case_id: uuid.UUID | None,
+    kind: str,
+    topic: str,
+    available_at: datetime,
+    payload: dict[str, Any],
+) -> None:
+    """Queue work for after commit, written with the command's transaction (row_buffer.py)."""
+    queue_row(
+        session,
+        OUTBOX,
+        {
+            "id": new_id(),
+            "case_id": case_id,
+            "kind": kind,
+            "topic": topic,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "available_at": available_at,
+            "last_error": "",
+            "created_at": available_at,
+            "done_at": None,
+        },
+    )
 
 
 class OutboxHandler(Protocol):

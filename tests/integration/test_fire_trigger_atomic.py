@@ -18,11 +18,10 @@ from dhr_engine.errors import (
 )
 from dhr_engine.persistence.tables import AuditEvent, Case, Deadline, OutboxItem
 from dhr_engine.services import cases
-from dhr_engine.services import deadlines as deadline_service
 from tests.scenarios.walk import Walker, open_case
 
 
-def _counts(ctx: AppContext, case_id: object) -> tuple[str, int, int, int, int]:
+def _counts(ctx: AppContext, case_id: object) -> tuple[str, int, int, int, int, int]:
     with ctx.reader() as uow:
         s = uow.session
         case = s.get(Case, case_id)
@@ -31,8 +30,11 @@ def _counts(ctx: AppContext, case_id: object) -> tuple[str, int, int, int, int]:
             select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case_id)
         ).one()
         dl = s.exec(select(func.count()).select_from(Deadline).where(Deadline.case_id == case_id)).one()
+        still_open = s.exec(
+            select(func.count()).where(Deadline.case_id == case_id, Deadline.status == "open")
+        ).one()
         out = s.exec(select(func.count()).select_from(OutboxItem).where(OutboxItem.case_id == case_id)).one()
-        return case.stage, case.version, int(audit), int(dl), int(out)
+        return case.stage, case.version, int(audit), int(dl), int(still_open), int(out)
 
 
 def _at_decision(ctx: AppContext, ref: Reference) -> Walker:
@@ -47,13 +49,13 @@ def test_fire_trigger__failure_after_stage_change_writes_nothing(
 ) -> None:
     w = _at_decision(ctx, ref)
     before = _counts(ctx, w.case_id)
-    real_apply = deadline_service.apply_ops
+    real_apply = cases.apply_ops
 
     def apply_then_fail(*args: object, **kwargs: object) -> object:
         real_apply(*args, **kwargs)  # type: ignore[arg-type]
         raise RuntimeError("disk full (injected)")
 
-    monkeypatch.setattr(deadline_service, "apply_ops", apply_then_fail)
+    monkeypatch.setattr(cases, "apply_ops", apply_then_fail)
     with pytest.raises(RuntimeError, match="injected"):
         w.fire("decide_to_review", date(2026, 10, 25), "cspchair")
     assert _counts(ctx, w.case_id) == before

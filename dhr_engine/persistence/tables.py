@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+import uuid6
 from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
@@ -22,7 +23,12 @@ def utcnow() -> datetime:
 
 
 def new_id() -> uuid.UUID:
-    return uuid.uuid4()
+    """A time-ordered id (UUID version 7): new rows go to the end of each primary-key index.
+
+    Random (version 4) ids put every insert on a random page of the index, which on a table of
+    millions of audit events means a page read and a page written per row.
+    """
+    return uuid6.uuid7()
 
 
 class Csp(SQLModel, table=True):
@@ -145,9 +151,10 @@ class AuditEvent(SQLModel, table=True):
     """Append-only; each event holds the hash of the previous event of its case."""
 
     __tablename__ = "audit_event"
+    # The unique (case_id, seq) index also serves every lookup by case: no index of its own.
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    case_id: uuid.UUID = Field(foreign_key="dhr_case.id", index=True)
+    case_id: uuid.UUID = Field(foreign_key="dhr_case.id")
     seq: int
     kind: str = Field(max_length=60)
     actor_user_id: uuid.UUID | None = None
@@ -170,9 +177,11 @@ class Deadline(SQLModel, table=True):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        # A case's open deadlines (every change of stage reads them) without reading its closed ones.
+        Index("ix_deadline_case_status", "case_id", "status"),
     )
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    case_id: uuid.UUID = Field(foreign_key="dhr_case.id", index=True)
+    case_id: uuid.UUID = Field(foreign_key="dhr_case.id")
     key: str = Field(max_length=60)
     label: str = Field(max_length=200)
     subject_type: str | None = Field(default=None, max_length=40)  # e.g. return_request

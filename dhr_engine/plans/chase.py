@@ -49,7 +49,7 @@ from dhr_engine.context import AppContext
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.domain.roles import AGENCY_ROLES, GLOBAL_ROLES, Role
-from dhr_engine.persistence.tables import Agency, User
+from dhr_engine.persistence.tables import Agency, User, new_id
 from dhr_engine.persistence.tables_plan_chase import PlanNotice
 from dhr_engine.persistence.tables_plans import Plan, PlanAction
 from dhr_engine.plans.audit import record_change
@@ -423,7 +423,7 @@ class _Batch:
         self, subject: Subject, rung: str, kind: str, status: str, **values: Any
     ) -> dict[str, Any]:
         return {
-            "id": uuid.uuid4(), "plan_id": subject.plan.id, "subject_type": subject.subject_type,
+            "id": new_id(), "plan_id": subject.plan.id, "subject_type": subject.subject_type,
             "subject_id": subject.subject_id, "due_on": subject.due_on, "rung": rung, "kind": kind,
             "level": 0, "status": status, "sent_on": self.today, "claimed_at": self.now,
             "claimed_by": self.label, "next_on": None, "roles": [], "skipped": [], "addressees": 0,
@@ -517,10 +517,10 @@ class _Batch:
         """An in-app notification per addressee (no case), an e-mail for each with an address."""
         emails = 0
         for person in people:
-            note_id = uuid.uuid4()
+            note_id = new_id()
             item_id = None
             if person.email:
-                item_id = uuid.uuid4()
+                item_id = new_id()
                 self.queued.emails.append(
                     {
                         "id": item_id, "case_id": None, "kind": "email", "topic": EMAIL_TOPIC,

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.errors import NotFound
-from dhr_engine.persistence.tables import Deadline, OutboxItem
+from dhr_engine.persistence.tables import Deadline, OutboxItem, new_id
 from dhr_engine.persistence.tables_scheduler import Notification
 from dhr_engine.scheduler.addressees import Person
 from dhr_engine.scheduler.rungs import Rung
@@ -86,10 +86,10 @@ def queue_for_notice(
     """One notification per addressee, and an e-mail for each who has an address; returns e-mails."""
     emails = 0
     for person in people:
-        note_id = uuid.uuid4()
+        note_id = new_id()
         item_id = None
         if person.email:
-            item_id = uuid.uuid4()
+            item_id = new_id()
             queued.emails.append(
                 {
                     "id": item_id,

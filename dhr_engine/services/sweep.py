@@ -36,7 +36,7 @@ from dhr_engine.context import AppContext
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.clock import LONDON
 from dhr_engine.errors import DhrError
-from dhr_engine.persistence.tables import Case, Deadline
+from dhr_engine.persistence.tables import Case, Deadline, new_id
 from dhr_engine.persistence.tables_scheduler import DeadlineNotice
 from dhr_engine.scheduler.addressees import Directory, load_directory
 from dhr_engine.scheduler.rungs import Rung, Step, horizon_days, roles_for, step_for
@@ -247,7 +247,7 @@ class _Batch:
 
     def notice_row(self, row: Deadline, rung: str, kind: str, status: str, **values: Any) -> dict[str, Any]:
         return {
-            "id": uuid.uuid4(), "deadline_id": row.id, "case_id": row.case_id, "due_on": row.adjusted_due,
+            "id": new_id(), "deadline_id": row.id, "case_id": row.case_id, "due_on": row.adjusted_due,
             "rung": rung, "kind": kind, "level": 0, "status": status, "sent_on": self.today,
             "claimed_at": self.now, "claimed_by": self.label, "next_on": None, "roles": [], "skipped": [],
             "addressees": 0, "error": "",

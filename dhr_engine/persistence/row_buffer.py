@@ -10,9 +10,10 @@ forgets them with the rest of the transaction.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import Table, event, insert
+from sqlalchemy import Insert, Table, event, insert
 from sqlalchemy.orm import Session, UOWTransaction
 
 _QUEUE = "queued_rows"
@@ -37,7 +38,13 @@ def write_queued(session: Session) -> None:
         return
     connection = session.connection()
     for table, rows in queued.items():
-        connection.execute(insert(table), rows)
+        connection.execute(_insert(table), rows)
+
+
+@functools.cache
+def _insert(table: Table) -> Insert:
+    """One INSERT statement object per table, so its compiled form is found without rebuilding it."""
+    return insert(table)
 
 
 @event.listens_for(Session, "after_flush")

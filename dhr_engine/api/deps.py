@@ -29,29 +29,36 @@ How a router (yours, in its own module) gets them — sync `def` endpoints, they
 Register the module by adding its name to `router_modules` in dhr_engine/api/routes/__init__.py.
 Writes go through a service (services/*) with `ctx.uow()` and `actor=access.actor`; raise the
 errors of dhr_engine.errors (api/errors.py maps them to JSON). Never write case.stage yourself.
+
+Each sync dependency and each sync endpoint is one turn of the worker thread, and on SQLite there
+is one worker thread (main.py), so a request waits its turn behind every other request once per
+turn. `case_access` authenticates and loads the case in one read transaction on one turn. A route
+on a hot path can go further and do everything in one turn and one read transaction: an `async def`
+endpoint taking a `CaseRequest` (token checked, nothing read yet) that runs its work with
+`run_in_threadpool` and calls `request.check(uow.session)` inside its own reader (see read_case).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from dhr_engine.auth import policy
 from dhr_engine.auth.policy import Action
-from dhr_engine.auth.tokens import password_fingerprint, read_token
+from dhr_engine.auth.tokens import TokenClaims, password_fingerprint, read_token
 from dhr_engine.context import AppContext
 from dhr_engine.domain.actor import Actor
 from dhr_engine.errors import CaseNotFound, Unauthenticated
 from dhr_engine.persistence.tables import Case, User
-from dhr_engine.services.cases import actor_for_user
 
 API_PREFIX = "/api/v1"
 TOKEN_URL = f"{API_PREFIX}/auth/token"
@@ -64,13 +71,56 @@ oauth2_scheme = OAuth2PasswordBearer(
 )
 
 
-def get_ctx(request: Request) -> AppContext:
+async def get_ctx(request: Request) -> AppContext:  # async: no I/O, so no threadpool hop
     """The application context create_app put on app.state."""
     ctx: AppContext = request.app.state.ctx
     return ctx
 
 
 CtxDep = Annotated[AppContext, Depends(get_ctx)]
+
+
+async def bearer_claims(ctx: CtxDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> TokenClaims:
+    """The bearer token's claims once its signature and expiry check out (401 if not).
+
+    Async: no I/O, so no threadpool hop. The account behind the token (still there, active, same
+    password) is read by `current_user` or `authenticate`, on every request."""
+    if not token:
+        raise Unauthenticated("sign in first: no bearer token was sent", field="token")
+    return read_token(token, secret=ctx.settings.secret_key, now=ctx.clock.now())
+
+
+ClaimsDep = Annotated[TokenClaims, Depends(bearer_claims)]
+
+STALE_TOKEN = "the token is no longer valid; sign in again"
+
+# Built once: what the token's account must still be, and what the policy needs of it. Run on the
+# reader's connection: plain columns, nothing for the ORM to do (half the cost of session.exec).
+_ACCOUNT = sa_select(
+    col(User.is_active),
+    col(User.password_hash),
+    col(User.global_roles),
+    col(User.agency_id),
+    col(User.display_name),
+    col(User.csp_id),
+).where(col(User.id) == bindparam("user_id"))
+
+
+def authenticate(session: Session, claims: TokenClaims) -> Actor:
+    """The Actor of the token's account: 401 if it is gone, deactivated or its password changed."""
+    row = session.connection().execute(_ACCOUNT, {"user_id": claims.user_id}).first()
+    if row is None:
+        raise Unauthenticated(STALE_TOKEN, field="token")
+    is_active, password_hash, global_roles, agency_id, display_name, csp_id = row
+    if not is_active or password_fingerprint(password_hash) != claims.fingerprint:
+        raise Unauthenticated(STALE_TOKEN, field="token")
+    return Actor.for_user(
+        user_id=claims.user_id,
+        global_roles=global_roles,
+        agency_id=agency_id,
+        label=display_name,
+        csp_id=csp_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -81,11 +131,8 @@ class CurrentUser:
     actor: Actor
 
 
-def current_user(ctx: CtxDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> CurrentUser:
+def current_user(ctx: CtxDep, claims: ClaimsDep) -> CurrentUser:
     """The user the bearer token names; 401 if missing, wrong, expired, tampered or revoked."""
-    if not token:
-        raise Unauthenticated("sign in first: no bearer token was sent", field="token")
-    claims = read_token(token, secret=ctx.settings.secret_key, now=ctx.clock.now())
     with ctx.reader() as uow:
         user = uow.session.get(User, claims.user_id)
         if (
@@ -93,9 +140,16 @@ def current_user(ctx: CtxDep, token: Annotated[str | None, Depends(oauth2_scheme
             or not user.is_active
             or password_fingerprint(user.password_hash) != claims.fingerprint
         ):
-            raise Unauthenticated("the token is no longer valid; sign in again", field="token")
+            raise Unauthenticated(STALE_TOKEN, field="token")
         uow.session.expunge(user)
-    return CurrentUser(user=user, actor=actor_for_user(user))
+    actor = Actor.for_user(
+        user_id=user.id,
+        global_roles=user.global_roles,
+        agency_id=user.agency_id,
+        label=user.display_name,
+        csp_id=user.csp_id,
+    )
+    return CurrentUser(user=user, actor=actor)
 
 
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
@@ -141,23 +195,59 @@ RefPath = Annotated[
 ]
 
 
+_CASE_BY_REF = select(Case).where(col(Case.ref) == bindparam("ref"))
+
+
+def case_access_in(session: Session, actor: Actor, ref: str, action: Action) -> CaseAccess:
+    """In an open read transaction: the case by reference, checked for the actor and `action`."""
+    case = session.exec(_CASE_BY_REF, params={"ref": ref}).first()
+    if case is None:
+        raise CaseNotFound("no such case", field="ref")
+    return CaseAccess(case=case, actor=policy.require_case_access(session, actor, case, action))
+
+
 def load_case_access(ctx: AppContext, actor: Actor, ref: str, action: Action) -> CaseAccess:
     """Find the case by reference and check the actor may see it and do `action` (404 / 403)."""
     with ctx.reader() as uow:
-        session = uow.session
-        case = session.exec(select(Case).where(Case.ref == ref)).first()
-        if case is None:
-            raise CaseNotFound("no such case", field="ref")
-        acting = policy.require_case_access(session, actor, case, action)
-        session.expunge(case)
-    return CaseAccess(case=case, actor=acting)
+        access = case_access_in(uow.session, actor, ref, action)
+        uow.session.expunge(access.case)
+    return access
+
+
+@dataclass(frozen=True)
+class CaseRequest:
+    """A request about one case, before anything is read: the token's claims, the case reference
+    and the action asked for. `check` answers it inside the caller's own read transaction."""
+
+    claims: TokenClaims
+    ref: str
+    action: Action
+
+    def check(self, session: Session) -> CaseAccess:
+        """401 for a stale account, 404 for a case the caller may not see, 403 for the action."""
+        return case_access_in(session, authenticate(session, self.claims), self.ref, self.action)
+
+
+def case_request(action: Action = Action.CASE_VIEW) -> Callable[..., Awaitable[CaseRequest]]:
+    """A dependency naming the case of the `{ref}` path parameter, to be checked for `action`."""
+
+    async def dependency(claims: ClaimsDep, ref: RefPath) -> CaseRequest:  # async: nothing read yet
+        return CaseRequest(claims=claims, ref=ref, action=action)
+
+    return dependency
 
 
 def case_access(action: Action = Action.CASE_VIEW) -> Callable[..., CaseAccess]:
-    """A dependency giving the case named by the `{ref}` path parameter, checked for `action`."""
+    """A dependency giving the case named by the `{ref}` path parameter, checked for `action`.
 
-    def dependency(ctx: CtxDep, actor: ActorDep, ref: RefPath) -> CaseAccess:
-        return load_case_access(ctx, actor, ref, action)
+    One read transaction on one turn of the worker thread: the account, the case, the caller's roles."""
+    requested = Depends(case_request(action))
+
+    def dependency(ctx: CtxDep, request: CaseRequest = requested) -> CaseAccess:
+        with ctx.reader() as uow:
+            access = request.check(uow.session)
+            uow.session.expunge(access.case)
+        return access
 
     return dependency
 

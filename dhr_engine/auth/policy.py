@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, bindparam, false, or_, true
 from sqlmodel import Session, col, select
 
 from dhr_engine.domain.actor import Actor
@@ -143,6 +143,8 @@ def _csp_scope(session: Session, actor: Actor) -> uuid.UUID | None:
     """The CSP a csp_officer / csp_chair account is tied to (None: not tied to one)."""
     if actor.user_id is None:
         return None
+    if actor.csp_known:  # read with the account a moment ago (Actor.for_user)
+        return actor.csp_id
     user = session.get(User, actor.user_id)
     return user.csp_id if user is not None else None
 
@@ -175,15 +177,17 @@ def visible_case_ids(session: Session, actor: Actor) -> set[uuid.UUID]:
     return set(session.exec(select(Case.id).where(case_visibility_clause(session, actor))).all())
 
 
+# Built once: every case request asks it, and building the expression costs more than running it.
+_CASE_ROLES = select(CaseMember.role, CaseMember.agency_id).where(
+    col(CaseMember.case_id) == bindparam("case_id"), col(CaseMember.user_id) == bindparam("user_id")
+)
+
+
 def case_roles(session: Session, actor: Actor, case_id: uuid.UUID) -> frozenset[Role]:
     """The actor's roles on one case; an agency role counts only for the user's own agency."""
     if actor.user_id is None:
         return frozenset()
-    rows = session.exec(
-        select(CaseMember.role, CaseMember.agency_id).where(
-            CaseMember.case_id == case_id, CaseMember.user_id == actor.user_id
-        )
-    ).all()
+    rows = session.exec(_CASE_ROLES, params={"case_id": case_id, "user_id": actor.user_id}).all()
     roles = set()
     for role, agency_id in rows:
         held = Role(role)

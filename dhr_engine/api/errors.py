@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dhr_engine.api.deps import refusal_before_invalid
 from dhr_engine.errors import DhrError, ErrorItem, TransitionBlocked
 
 log = logging.getLogger("dhr_engine.api")
@@ -94,8 +95,11 @@ async def _dhr_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, exc.items, headers or None, **extra)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    refused = await refusal_before_invalid(request)
+    if refused is not None:  # a stale account is told so before what is wrong with the request
+        return await _dhr_error(request, refused)
     # Only type, message and location: never the input, which may be a password.
     items = [
         ErrorItem(

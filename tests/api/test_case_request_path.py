@@ -147,3 +147,25 @@ def test_actor_without_its_csp__policy_reads_the_account(world: World) -> None:
         assert not policy.can_view_case(uow.session, carried, case)  # carried: another one
         with pytest.raises(CaseNotFound):
             policy.require_case_access(uow.session, carried, case)
+
+
+def test_stale_account__401_before_what_is_wrong_with_the_request(world: World) -> None:
+    """The account is read after FastAPI checks the path and body, yet a stale one still comes first."""
+    client = world.client()
+    headers = world.headers("cspchair")
+    ref = world.cases["A"].ref
+    bad = {
+        "long ref": lambda: client.get(f"/api/v1/cases/{'X' * 41}", headers=headers),
+        "bad page": lambda: client.get(f"/api/v1/cases/{ref}/timeline?limit=0", headers=headers),
+        "bad body": lambda: client.post(
+            f"/api/v1/cases/{ref}/triggers/decide_to_review", headers=headers, json={"reason": 1}
+        ),
+    }
+    for name, send in bad.items():
+        assert send().status_code == 422, name  # a live account: what is wrong with the request
+    _set_user(world, "cspchair", is_active=False)
+    for name, send in bad.items():
+        response = send()
+        assert response.status_code == 401, name
+        assert response.json()["detail"][0]["code"] == "not_authenticated"
+        assert response.headers["www-authenticate"] == "Bearer"

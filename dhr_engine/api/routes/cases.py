@@ -235,10 +235,10 @@ def read_case(ctx: AppContext, access: CaseAccess) -> dict[str, Any]:
         return case_out(ctx, uow.session, access.actor, access.case)
 
 
-def _read_checked_case(ctx: AppContext, request: CaseRequest) -> dict[str, Any]:
-    with ctx.reader() as uow:
+def _read_checked_case(request: CaseRequest) -> dict[str, Any]:
+    with request.ctx.reader() as uow:
         access = request.check(uow.session)
-        return case_out(ctx, uow.session, access.actor, access.case)
+        return case_out(request.ctx, uow.session, access.actor, access.case)
 
 
 @router.get(
@@ -249,12 +249,12 @@ def _read_checked_case(ctx: AppContext, request: CaseRequest) -> dict[str, Any]:
     name="read_case",
 )
 async def get_case(
-    ctx: CtxDep, request: Annotated[CaseRequest, Depends(case_request(Action.CASE_VIEW))]
+    request: Annotated[CaseRequest, Depends(case_request(Action.CASE_VIEW))],
 ) -> dict[str, Any]:
     """One case; fields your role may not read are left out. A case you may not see is a 404."""
     # One read transaction on one turn of the worker thread: the account, the case, the caller's
     # roles and the next deadline. The body is checked against CaseOut on the event loop.
-    return await run_in_threadpool(_read_checked_case, ctx, request)
+    return await run_in_threadpool(_read_checked_case, request)
 
 
 @router.get(
@@ -347,10 +347,12 @@ def fire(
         return case_out(ctx, uow.session, acting, fresh)
 
 
-def _fire_checked(ctx: AppContext, request: CaseRequest, trigger: str, body: FireIn) -> dict[str, Any]:
-    with ctx.reader() as uow:
+def _fire_checked(request: CaseRequest, trigger: str, body: FireIn) -> dict[str, Any]:
+    with request.ctx.reader() as uow:
         access = request.check(uow.session)
-    return fire(ctx, access, trigger, body.expected_version, body.reason, body.effective_on, body.payload)
+    return fire(
+        request.ctx, access, trigger, body.expected_version, body.reason, body.effective_on, body.payload
+    )
 
 
 @router.post(
@@ -360,7 +362,6 @@ def _fire_checked(ctx: AppContext, request: CaseRequest, trigger: str, body: Fir
     summary="Fire a trigger",
 )
 async def fire_trigger(
-    ctx: CtxDep,
     request: Annotated[CaseRequest, Depends(case_request(Action.CASE_FIRE))],
     trigger: TriggerPath,
     body: FireIn,
@@ -368,7 +369,7 @@ async def fire_trigger(
     """Move the case on. 409 if the case has moved past `expected_version`, or a guard blocks the
     trigger (the guard names come back in `guards`); 403 if your roles may not fire it."""
     # One turn of the worker thread for the access check, the trigger and the case as it is now.
-    return await run_in_threadpool(_fire_checked, ctx, request, trigger, body)
+    return await run_in_threadpool(_fire_checked, request, trigger, body)
 
 
 @router.get("/cases/{ref}/timeline", response_model=Page[EventOut], summary="The audit timeline")

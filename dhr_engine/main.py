@@ -85,11 +85,13 @@ def _freeze_startup_heap() -> None:
     """Take what startup built out of the garbage collector's full passes, once per process.
 
     The imported libraries, the app, the workflows and the templates are some 250,000 objects the
-    cyclic collector tracks; a full (oldest-generation) pass walks every one of them, 60-120 ms on
-    this machine, and every request in flight waits for it: under load that pause was the API's
-    p99. Collected once, then frozen: later full passes walk only what was made since. Frozen
-    objects are still freed by reference counting; a second app in the same process (tests) leaves
-    the first freeze as it is."""
+    cyclic collector tracks; a full (oldest-generation) pass walks every one of them, 70-140 ms on
+    this 2-core machine, and every request in flight waits for it. A server meets such a pass each
+    time the objects that outlive their requests reach a quarter of that heap (rarely: none came in
+    a minute of benchmark load, so this is for the long run, not the benchmark's p99). Collected
+    once, then frozen: later full passes walk only what was made since. Frozen objects are still
+    freed by reference counting; a second app in the same process (tests) leaves the first freeze
+    as it is."""
     if gc.get_freeze_count() == 0:
         gc.collect()
         gc.freeze()

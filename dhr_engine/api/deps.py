@@ -30,12 +30,13 @@ Register the module by adding its name to `router_modules` in dhr_engine/api/rou
 Writes go through a service (services/*) with `ctx.uow()` and `actor=access.actor`; raise the
 errors of dhr_engine.errors (api/errors.py maps them to JSON). Never write case.stage yourself.
 
-Each sync dependency and each sync endpoint is one turn of the worker thread, and on SQLite there
-is one worker thread (main.py), so a request waits its turn behind every other request once per
-turn. `case_access` authenticates and loads the case in one read transaction on one turn. A route
-on a hot path can go further and do everything in one turn and one read transaction: an `async def`
-endpoint taking a `CaseRequest` (token checked, nothing read yet) that runs its work with
-`run_in_threadpool` and calls `request.check(uow.session)` inside its own reader (see read_case).
+Each sync dependency and each sync endpoint is one turn of the worker thread (and a sync endpoint
+with a response_model takes a second turn to check its body), and on SQLite there is one worker
+thread (main.py), so a request waits behind every other request once per turn. `case_access`
+authenticates and loads the case in one read transaction on one turn. A route on a hot path can
+do everything in one turn and one read transaction: an `async def` endpoint taking a `CaseRequest`
+(token checked, nothing read yet) that runs its work with `run_in_threadpool` and calls
+`request.check(uow.session)` inside its own reader (routes/cases.py: get_case, fire_trigger).
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 It is the product's create_app with one extra route, GET /bench/ping, that touches nothing: the
 trivial endpoint of the same app, served by the same worker, that the other figures are held to.
+It is matched first: a route added last would pay for the app's whole route table on every request
+(about 0.2 ms, a third of its time), which the case routes near the front do not, and would make
+every ratio look about three times better than it is.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ def bench_app(database_url: str) -> FastAPI:
     async def ping() -> dict[str, bool]:
         return {"ok": True}
 
+    app.router.routes.insert(0, app.router.routes.pop())  # match the ping before any other route
     return app
 
 

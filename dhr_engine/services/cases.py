@@ -132,11 +132,12 @@ def require_case_role(
 
 
 def actor_for_user(user: User) -> Actor:
-    return Actor(
+    return Actor.for_user(
         user_id=user.id,
-        global_roles=frozenset(Role(r) for r in user.global_roles),
+        global_roles=user.global_roles,
         agency_id=user.agency_id,
         label=user.display_name,
+        csp_id=user.csp_id,
     )
 
 

@@ -341,10 +341,10 @@ def fire(
         expected_version=body_version,
         payload=payload,
     )
+    # The case as the trigger's transaction committed it; a trigger does not change who may see it
+    # or the caller's roles on it, so the access checked above still holds.
     with ctx.reader() as uow:
-        fresh = case_service.get_case(uow.session, case_id=fired.id)
-        acting = policy.require_case_access(uow.session, access.actor, fresh)
-        return case_out(ctx, uow.session, acting, fresh)
+        return case_out(ctx, uow.session, access.actor, fired)
 
 
 def _fire_checked(request: CaseRequest, trigger: str, body: FireIn) -> dict[str, Any]:

@@ -23,10 +23,9 @@ from dhr_engine.persistence.tables import Case, Deadline, new_id, utcnow
 from dhr_engine.services.deadlines import (
     OPEN,
     close_deadline,
-    compute_due,
     csp_overrides,
     effective_rule,
-    is_paused_stage,
+    new_deadline_values,
     pause_rows,
     resume_rows,
 )
@@ -136,33 +135,19 @@ def _open(
 ) -> DeadlineRow:
     """A new open row, due by the rule (with the CSP's local duration) from `on`."""
     rule = effective_rule(definition, key, csp_overrides(session, case.csp_id))
-    due = compute_due(rule.add, on, calendar)
-    paused = is_paused_stage(definition, case.stage, rule)
-    row = DeadlineRow(
-        id=new_id(),
-        key=key,
-        statutory_due=due.due,
-        adjusted_due=due.due,
-        paused_since=on if paused else None,
-        pause_log=[[on.isoformat(), None]] if paused else [],
+    values = new_deadline_values(
+        case, definition, key, rule, anchor_on=on, anchor_event=anchor_event, calendar=calendar
     )
-    row.opened = {
-        "id": row.id,
-        "case_id": case.id,
-        "key": key,
-        "label": rule.label,
-        "subject_type": None,
-        "subject_id": None,
-        "owner_role": rule.owner.value,
-        "rule": rule.add.describe(),
-        "workflow_version": definition.version,
-        "anchor_on": on,
-        "anchor_event": anchor_event,
-        "statutory_due": due.due,
-        "holidays_skipped": [[d.isoformat(), name] for d, name in due.holidays_skipped],
-        "opened_at": utcnow(),
-    }
-    return row
+    values.update(id=new_id(), status=OPEN, closed_on=None, opened_at=utcnow())
+    return DeadlineRow(
+        id=values["id"],
+        key=key,
+        statutory_due=values["statutory_due"],
+        adjusted_due=values["adjusted_due"],
+        paused_since=values["paused_since"],
+        pause_log=values["pause_log"],
+        opened=values,
+    )
 
 
 def _write(session: Session, rows: list[DeadlineRow]) -> None:

@@ -141,27 +141,53 @@ def open_deadline(
             existing.status = "cancelled"
             existing.closed_on = anchor_on
             session.add(existing)
-    due = DueDate(due_override, ()) if due_override else compute_due(rule.add, anchor_on, calendar)
     row = Deadline(
-        case_id=case.id,
-        key=key,
-        label=rule.label,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        owner_role=rule.owner.value,
-        rule=f"target date set by hand ({format_date(due.due)})" if due_override else rule.add.describe(),
-        workflow_version=definition.version,
-        anchor_on=anchor_on,
-        anchor_event=anchor_event,
-        statutory_due=due.due,
-        adjusted_due=due.due,
-        holidays_skipped=[[d.isoformat(), name] for d, name in due.holidays_skipped],
-    )
-    if is_paused_stage(definition, case.stage, rule):
-        row.paused_since = anchor_on
-        row.pause_log = [[anchor_on.isoformat(), None]]
+        **new_deadline_values(
+            case, definition, key, rule, anchor_on=anchor_on, anchor_event=anchor_event, calendar=calendar,
+            subject_type=subject_type, subject_id=subject_id, due_override=due_override,
+        )
+    )  # fmt: skip
     session.add(row)
     return row
+
+
+def new_deadline_values(
+    case: Case,
+    definition: WorkflowDefinition,
+    key: str,
+    rule: DeadlineRule,
+    *,
+    anchor_on: date,
+    anchor_event: str,
+    calendar: BankHolidays,
+    subject_type: str | None = None,
+    subject_id: uuid.UUID | None = None,
+    due_override: date | None = None,
+) -> dict[str, Any]:
+    """The columns of a newly opened deadline (its id and status are the table's defaults).
+
+    Due by the rule from the anchor date (or on the date set by hand), and paused from the start
+    if the case is in a stage where the rule's clock stops.
+    """
+    due = DueDate(due_override, ()) if due_override else compute_due(rule.add, anchor_on, calendar)
+    paused = is_paused_stage(definition, case.stage, rule)
+    return {
+        "case_id": case.id,
+        "key": key,
+        "label": rule.label,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "owner_role": rule.owner.value,
+        "rule": f"target date set by hand ({format_date(due.due)})" if due_override else rule.add.describe(),
+        "workflow_version": definition.version,
+        "anchor_on": anchor_on,
+        "anchor_event": anchor_event,
+        "statutory_due": due.due,
+        "adjusted_due": due.due,
+        "paused_since": anchor_on if paused else None,
+        "pause_log": [[anchor_on.isoformat(), None]] if paused else [],
+        "holidays_skipped": [[d.isoformat(), name] for d, name in due.holidays_skipped],
+    }
 
 
 def find_open(

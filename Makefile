@@ -30,6 +30,7 @@ test: install assets
 lint:
 	$(BIN)/ruff check dhr_engine tests
 	$(BIN)/ruff format --check dhr_engine tests
+	$(BIN)/lint-imports
 
 typecheck:
 	$(BIN)/mypy dhr_engine

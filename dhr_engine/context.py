@@ -1,8 +1,12 @@
-"""The application context: settings, database, workflows and clock, built explicitly (never at import)."""
+"""The application context: settings, database, workflows, clock and outbox handlers, built
+explicitly (never at import). The composition root (`dhr_engine.bootstrap.build_context`) fills in
+what every domain contributes; `make_context` is the mechanism."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -10,8 +14,11 @@ from dhr_engine.config import Settings
 from dhr_engine.domain.clock import Clock, SystemClock
 from dhr_engine.persistence import all_tables  # noqa: F401  (every table, and the guard counters they register)
 from dhr_engine.persistence.db import SessionFactory, make_engine, make_session_factory
-from dhr_engine.services.unit_of_work import UnitOfWork
+from dhr_engine.persistence.unit_of_work import UnitOfWork
 from dhr_engine.workflow.loader import WorkflowRegistry, load_registry
+
+# kind -> handler(ctx, item); outbox/service.py says what a handler does and may raise.
+OutboxHandlers = Mapping[str, Callable[[Any, Any], None]]
 
 
 @dataclass
@@ -21,6 +28,8 @@ class AppContext:
     session_factory: SessionFactory
     workflows: WorkflowRegistry
     clock: Clock = field(default_factory=SystemClock)
+    # What the outbox drain does with each kind of queued item.
+    outbox_handlers: OutboxHandlers = field(default_factory=dict)
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         """A new unit of work (one transaction)."""
@@ -35,7 +44,9 @@ class AppContext:
         return self.uow(write=False)
 
 
-def build_context(settings: Settings, clock: Clock | None = None) -> AppContext:
+def make_context(
+    settings: Settings, clock: Clock | None = None, *, outbox_handlers: OutboxHandlers | None = None
+) -> AppContext:
     """Connect to the database and load the workflows."""
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
     return AppContext(
@@ -44,4 +55,5 @@ def build_context(settings: Settings, clock: Clock | None = None) -> AppContext:
         session_factory=make_session_factory(engine),
         workflows=load_registry(settings.workflows_dir),
         clock=clock or SystemClock(),
+        outbox_handlers=dict(outbox_handlers or {}),
     )

@@ -18,9 +18,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
+from dhr_engine.bootstrap import build_context
 from dhr_engine.config import Settings
-from dhr_engine.context import AppContext, build_context
-from dhr_engine.demo import Reference, demo_password_hash, seed_reference_data
+from dhr_engine.context import AppContext
+from dhr_engine.demo.builder import Reference, demo_password_hash, seed_reference_data
 from dhr_engine.domain.clock import FakeClock
 from dhr_engine.persistence import all_tables  # noqa: F401
 from dhr_engine.persistence.db import make_engine, normalise_url

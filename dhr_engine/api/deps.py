@@ -5,7 +5,7 @@ How a router (yours, in its own module) gets them — sync `def` endpoints, they
     from typing import Annotated
     from fastapi import APIRouter, Depends
     from dhr_engine.api.deps import ActorDep, CaseAccess, CtxDep, PageDep, case_access, paginate
-    from dhr_engine.api.schemas.common import Page
+    from dhr_engine.api.paging import Page
     from dhr_engine.auth.policy import Action
 
     router = APIRouter(prefix="/api/v1", tags=["letters"])

@@ -9,9 +9,10 @@ from sqlmodel import select
 
 from dhr_engine.auth.passwords import hash_password
 from dhr_engine.bench.baseline_tables import BASELINE_METADATA, BenchMeta
+from dhr_engine.bootstrap import build_context
 from dhr_engine.config import Settings
-from dhr_engine.context import AppContext, build_context
-from dhr_engine.demo import Reference, load_reference, seed_reference_data
+from dhr_engine.context import AppContext
+from dhr_engine.demo.builder import Reference, load_reference, seed_reference_data
 from dhr_engine.errors import ValidationFailed
 from dhr_engine.persistence.schema import upgrade
 from dhr_engine.persistence.tables import Case, Csp

@@ -14,8 +14,8 @@ import sys
 import uvicorn
 from fastapi import FastAPI
 
+from dhr_engine.bootstrap import create_app
 from dhr_engine.config import Settings
-from dhr_engine.main import create_app
 
 PING_PATH = "/bench/ping"
 

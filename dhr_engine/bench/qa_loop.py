@@ -10,7 +10,7 @@ import uuid
 
 from dhr_engine.bench.database import BenchDatabase
 from dhr_engine.bench.walk import QA_LOOP, QA_LOOP_REASON, ReloadingBuilder, walk_to_qa
-from dhr_engine.services.cases import fire_trigger
+from dhr_engine.cases.service import fire_trigger
 
 
 class QaLoop:

@@ -10,16 +10,16 @@ import uuid
 from collections.abc import Callable
 
 from dhr_engine.api.deps import PageParams, load_case_access
-from dhr_engine.api.routes import cases as case_routes
 from dhr_engine.auth.policy import Action
 from dhr_engine.bench.database import BenchDatabase
 from dhr_engine.bench.results import MetricResult, Target
 from dhr_engine.bench.scale_data import largest_case_ref
 from dhr_engine.bench.sizes import Sizes
 from dhr_engine.bench.timing import median_seconds
+from dhr_engine.cases import api as case_routes
 from dhr_engine.domain.actor import Actor
+from dhr_engine.persistence.case_lookup import get_case
 from dhr_engine.persistence.tables import Case
-from dhr_engine.services.cases import get_case
 
 TARGET = Target(on="figure", direction="lower", value=50.0)
 FLOOR_NAME = "one-case primary-key read"

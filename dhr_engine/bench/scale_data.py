@@ -20,12 +20,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Connection, Table
 from sqlmodel import SQLModel, select
 
+from dhr_engine.audit.service import GENESIS, event_hash
 from dhr_engine.bench.baseline_tables import BenchMeta
 from dhr_engine.bench.bulk import BulkInsert
 from dhr_engine.bench.database import BenchDatabase, open_bench_database, reset_database
 from dhr_engine.bench.sizes import Sizes
 from dhr_engine.persistence.tables import AuditEvent, Case, CaseMember, Csp, Deadline, User
-from dhr_engine.services.audit import GENESIS, event_hash
 
 SCALE_KEY = "scale"
 PARTNERSHIPS = 300

@@ -27,7 +27,7 @@ from dhr_engine.bench.sizes import Sizes
 from dhr_engine.bench.timing import median_seconds, rate
 from dhr_engine.persistence.tables import Deadline
 
-SWEEP_MODULE = "dhr_engine.services.sweep"
+SWEEP_MODULE = "dhr_engine.deadlines.scheduled"
 # each round sweeps every due row (10,000: a few seconds on SQLite, about 30 s on PostgreSQL,
 # which keeps `dhr bench` on a fresh PostgreSQL database under ten minutes)
 SWEEP_ROUNDS = {"sqlite": 2, "postgresql": 1}

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dhr_engine.bench.database import BenchDatabase
-from dhr_engine.demo import DemoBuilder
+from dhr_engine.demo.builder import DemoBuilder
+from dhr_engine.demo.returns import walk_returns
+from dhr_engine.persistence.case_lookup import get_case
 from dhr_engine.persistence.tables import Case
-from dhr_engine.services.cases import get_case
 
 QA_LOOP = ("record_qa_resubmission_required", "resubmit_to_qa")
 QA_LOOP_REASON = "Bench: QA Panel asked for the equality analysis"
@@ -44,7 +45,7 @@ class ReloadingBuilder(DemoBuilder):
         self.writes += 1
 
     def returns(self, case: Case, kinds: dict[str, str], stage: str, days_ago: int) -> None:
-        super().returns(case, kinds, stage, days_ago)
+        walk_returns(self, case, kinds, stage, days_ago)
         self.writes += 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Any, NoReturn
 
@@ -12,14 +13,14 @@ import typer
 from rich.console import Console
 from sqlmodel import select
 
+from dhr_engine.auth.actors import actor_for_user
 from dhr_engine.config import Settings
-from dhr_engine.context import AppContext, build_context
+from dhr_engine.context import AppContext
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.roles import Role
 from dhr_engine.errors import DhrError, TransitionBlocked
 from dhr_engine.persistence.schema import upgrade
 from dhr_engine.persistence.tables import User
-from dhr_engine.services.cases import actor_for_user
 from dhr_engine.workflow.guards import GUARDS
 
 console = Console()
@@ -35,9 +36,21 @@ AsOption = typer.Option(
 )
 
 
+ContextBuilder = Callable[[Settings], AppContext]
+_builder: list[ContextBuilder] = []
+
+
+def use_context_builder(build: ContextBuilder) -> None:
+    """Set how commands build their context: the `dhr` root command (dhr_engine.console) passes
+    the composition root's builder, so every command's context has every domain's parts."""
+    _builder[:] = [build]
+
+
 def context() -> AppContext:
     """Connect (honouring DHR_DATABASE_URL) and make sure the schema is current."""
-    ctx = build_context(Settings())
+    if not _builder:
+        raise RuntimeError("no context builder: commands run under the `dhr` root command")
+    ctx = _builder[0](Settings())
     upgrade(ctx.engine)
     return ctx
 

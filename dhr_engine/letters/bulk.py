@@ -17,12 +17,12 @@ from sqlmodel import col, select
 
 from dhr_engine.context import AppContext
 from dhr_engine.domain.actor import Actor
+from dhr_engine.domain.letter_codes import LetterCode
 from dhr_engine.errors import DhrError, ValidationFailed
-from dhr_engine.letters.codes import LetterCode
+from dhr_engine.letters import service as letter_service
 from dhr_engine.persistence.tables import Agency, Case
 from dhr_engine.persistence.tables_letters import Letter
 from dhr_engine.persistence.tables_plans import FINISHED_ACTION_STAGES, Plan, PlanAction
-from dhr_engine.services import letters as letter_service
 
 C21 = LetterCode.C21_ACTION_PLAN_PROGRESS_REQUEST
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")

@@ -14,8 +14,8 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, select
 
 from dhr_engine.domain.calendar import BankHolidays, add_working_days, format_date
+from dhr_engine.domain.letter_codes import LetterCode
 from dhr_engine.letters.catalogue import LetterSpec
-from dhr_engine.letters.codes import LetterCode
 from dhr_engine.letters.recipients import Recipient, fixed_recipient, short_name
 from dhr_engine.persistence.tables import (
     Agency,

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from dhr_engine.config import PROJECT_ROOT
+from dhr_engine.domain.letter_codes import LetterCode
 from dhr_engine.domain.roles import Role
 from dhr_engine.errors import ErrorItem, InvalidLetterContext
 from dhr_engine.letters import contexts as c
-from dhr_engine.letters.codes import LetterCode
 
 Identity = Literal["pseudonyms", "subjects", "family"]
 RecipientKind = Literal[
@@ -164,9 +162,3 @@ def validate_context(code: LetterCode | str, data: Mapping[str, Any]) -> c.Lette
         raise InvalidLetterContext(
             f"{spec.number} cannot be rendered: missing or invalid merge fields: {fields}", items=items
         ) from None
-
-
-def has_template(code: str, templates_dir: Path | None = None) -> bool:
-    """True if the letter has its national template (the workflow loader checks every code it uses)."""
-    root = templates_dir or PROJECT_ROOT / "templates"
-    return (root / "letters" / "national" / f"{code}.html").is_file()

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from dhr_engine.domain.letter_codes import LetterCode
 from dhr_engine.domain.roles import Role
 from dhr_engine.errors import ValidationFailed
 from dhr_engine.letters.catalogue import LetterSpec
-from dhr_engine.letters.codes import LetterCode
 from dhr_engine.persistence.tables import (
     Agency,
     Case,

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from dhr_engine.auth.actors import actor_on_case
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.roles import AGENCY_ROLES, Role
 from dhr_engine.errors import PermissionDenied
 from dhr_engine.persistence.tables_plans import Plan, PlanAction
-from dhr_engine.services.cases import actor_on_case
 
 REVIEW_EDITORS = frozenset({Role.ADMIN, Role.CSP_OFFICER, Role.CSP_CHAIR, Role.INDEPENDENT_CHAIR})
 PRIORITY_EDITORS = frozenset({Role.ADMIN, Role.CSP_OFFICER, Role.CSP_CHAIR})

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from dhr_engine.cases.service import require_role
+from dhr_engine.deadlines.service import validate_effective_date
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.domain.clock import Clock
@@ -20,14 +22,12 @@ from dhr_engine.errors import StaleCase, TransitionBlocked, ValidationFailed
 from dhr_engine.persistence.facts import FINISHED_RETURN_STAGES
 from dhr_engine.persistence.tables import ReturnRequest
 from dhr_engine.persistence.tables_plans import PlanAction, ProgressUpdate
+from dhr_engine.persistence.unit_of_work import UnitOfWork
 from dhr_engine.plans import deadlines as plan_deadlines
 from dhr_engine.plans.access import action_actor, require_editor, require_progress_reporter
 from dhr_engine.plans.audit import record_change
 from dhr_engine.plans.rag import COMPLETE, FINISHED
 from dhr_engine.plans.scope import ACTION_WORKFLOW, PlanScope, load_action
-from dhr_engine.services.cases import require_role
-from dhr_engine.services.deadlines import validate_effective_date
-from dhr_engine.services.unit_of_work import UnitOfWork
 from dhr_engine.workflow.flow import CaseFlow
 from dhr_engine.workflow.machine import fire
 

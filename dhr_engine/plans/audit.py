@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from dhr_engine.audit.service import append_event
 from dhr_engine.domain.actor import Actor
 from dhr_engine.persistence.tables import Case, Deadline
 from dhr_engine.persistence.tables_plans import Plan, PlanAuditRecord
-from dhr_engine.services.audit import append_event
 
 
 def record_change(

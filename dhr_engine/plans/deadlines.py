@@ -19,14 +19,14 @@ from datetime import date
 
 from sqlmodel import Session
 
+from dhr_engine.deadlines import service as deadline_service
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.calendar import add_calendar_months
 from dhr_engine.domain.clock import Clock
 from dhr_engine.persistence.tables import Case, Deadline
 from dhr_engine.persistence.tables_plans import Plan, PlanAction
+from dhr_engine.persistence.unit_of_work import UnitOfWork
 from dhr_engine.plans.audit import record_deadline
-from dhr_engine.services import deadlines as deadline_service
-from dhr_engine.services.unit_of_work import UnitOfWork
 
 TARGET_KEY = "action_target"
 REVIEW_KEY = "action_plan_review"

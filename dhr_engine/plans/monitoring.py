@@ -15,19 +15,19 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from dhr_engine.deadlines.service import validate_effective_date
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.calendar import add_calendar_months
 from dhr_engine.domain.clock import Clock
 from dhr_engine.errors import ValidationFailed
 from dhr_engine.persistence.tables import Agency
 from dhr_engine.persistence.tables_plans import Plan, PlanAction
+from dhr_engine.persistence.unit_of_work import UnitOfWork
 from dhr_engine.plans import deadlines as plan_deadlines
 from dhr_engine.plans.access import require_editor
 from dhr_engine.plans.audit import record_change
 from dhr_engine.plans.rag import FINISHED
 from dhr_engine.plans.scope import load_plan
-from dhr_engine.services.deadlines import validate_effective_date
-from dhr_engine.services.unit_of_work import UnitOfWork
 
 
 def record_plan_review(

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from dhr_engine.errors import NotFound
+from dhr_engine.persistence.case_lookup import get_case_for_update
 from dhr_engine.persistence.tables import Case
 from dhr_engine.persistence.tables_plans import Plan, PlanAction
-from dhr_engine.services.cases import get_case_for_update
-from dhr_engine.services.unit_of_work import UnitOfWork
+from dhr_engine.persistence.unit_of_work import UnitOfWork
 
 ACTION_WORKFLOW = "action_plan"
 

@@ -15,20 +15,21 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from dhr_engine.auth.actors import actor_on_case
+from dhr_engine.deadlines.service import validate_effective_date
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.calendar import add_calendar_months
 from dhr_engine.domain.clock import Clock
 from dhr_engine.errors import NotFound, PermissionDenied, ValidationFailed
+from dhr_engine.persistence.case_lookup import get_case_for_update
 from dhr_engine.persistence.tables import Agency, Case, Csp, User
 from dhr_engine.persistence.tables_plans import OutcomeMeasure, Plan, PlanAction, Recommendation
+from dhr_engine.persistence.unit_of_work import UnitOfWork
 from dhr_engine.plans import deadlines as plan_deadlines
 from dhr_engine.plans.access import PRIORITY_EDITORS, REVIEW_EDITORS, require_editor
 from dhr_engine.plans.audit import record_change
 from dhr_engine.plans.scope import ACTION_WORKFLOW, PlanScope, load_plan
 from dhr_engine.plans.themes import validate_themes
-from dhr_engine.services.cases import actor_on_case, get_case_for_update
-from dhr_engine.services.deadlines import validate_effective_date
-from dhr_engine.services.unit_of_work import UnitOfWork
 
 LEVELS = ("single_agency", "multi_agency", "national")
 PLAN_TYPES = ("strategy", "tactical")

@@ -23,9 +23,9 @@ from dhr_engine.domain.clock import Clock
 from dhr_engine.errors import NotFound, PermissionDenied, ValidationFailed
 from dhr_engine.persistence.tables import ReturnRequest
 from dhr_engine.persistence.tables_returns import ReturnAttachment
+from dhr_engine.persistence.unit_of_work import UnitOfWork
 from dhr_engine.returns.access import load_request
 from dhr_engine.returns.service import audit_request, load_for_update
-from dhr_engine.services.unit_of_work import UnitOfWork
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 PDF = "application/pdf"

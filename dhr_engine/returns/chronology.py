@@ -18,6 +18,7 @@ from dhr_engine.domain.clock import Clock
 from dhr_engine.errors import NotFound, ValidationFailed
 from dhr_engine.persistence.tables import Agency
 from dhr_engine.persistence.tables_returns import ChronologyEntry, ReturnVersion
+from dhr_engine.persistence.unit_of_work import UnitOfWork
 from dhr_engine.returns.access import load_request
 from dhr_engine.returns.attachments import require_draft_editor
 from dhr_engine.returns.chronology_input import (
@@ -32,7 +33,6 @@ from dhr_engine.returns.chronology_input import (
     rows_from_text,
 )
 from dhr_engine.returns.service import audit_request, draft_entries, load_for_update
-from dhr_engine.services.unit_of_work import UnitOfWork
 
 CHRONOLOGY_KINDS = frozenset({"imr", "chronology", "short_report"})
 

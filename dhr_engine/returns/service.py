@@ -22,10 +22,15 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from dhr_engine.audit.service import append_event
+from dhr_engine.cases.service import require_role
+from dhr_engine.deadlines import service as deadline_service
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.domain.clock import Clock
+from dhr_engine.domain.return_kinds import KINDS, RETURN_WORKFLOW, SUBJECT_TYPE, return_kind
 from dhr_engine.errors import Conflict, NotFound, TransitionBlocked, ValidationFailed
+from dhr_engine.persistence.case_lookup import get_case_for_update
 from dhr_engine.persistence.facts import FINISHED_RETURN_STAGES, SqlCaseFacts
 from dhr_engine.persistence.tables import (
     Agency,
@@ -37,12 +42,8 @@ from dhr_engine.persistence.tables import (
     ReturnRequest,
 )
 from dhr_engine.persistence.tables_returns import ChronologyEntry, ReturnAttachment, ReturnVersion
+from dhr_engine.persistence.unit_of_work import UnitOfWork
 from dhr_engine.returns.access import RequestScope, case_actor, load_request, require_requester
-from dhr_engine.returns.kinds import KINDS, RETURN_WORKFLOW, SUBJECT_TYPE, return_kind
-from dhr_engine.services import deadlines as deadline_service
-from dhr_engine.services.audit import append_event
-from dhr_engine.services.cases import get_case_for_update, require_role
-from dhr_engine.services.unit_of_work import UnitOfWork
 from dhr_engine.workflow.definition import WorkflowDefinition
 from dhr_engine.workflow.flow import CaseFlow
 from dhr_engine.workflow.machine import fire

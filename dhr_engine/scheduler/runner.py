@@ -23,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from dhr_engine.context import AppContext
 from dhr_engine.domain.clock import LONDON
 from dhr_engine.errors import NotFound
-from dhr_engine.scheduler.jobs import JOBS, JobSpec
+from dhr_engine.scheduler.jobs import Jobs, JobSpec
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,12 @@ def _job(ctx: AppContext, spec: JobSpec) -> None:
         log.exception("scheduler job %s failed", spec.id)
 
 
-def add_jobs(scheduler: BaseScheduler, ctx: AppContext, *, first_run_after: timedelta | None) -> None:
+def add_jobs(
+    scheduler: BaseScheduler, ctx: AppContext, jobs: Jobs, *, first_run_after: timedelta | None
+) -> None:
     """Register every job; the first run comes after `first_run_after` (None: after one interval)."""
     first = datetime.now(UTC) + first_run_after if first_run_after is not None else None
-    for spec in JOBS.values():
+    for spec in jobs.values():
         scheduler.add_job(
             _job,
             trigger=IntervalTrigger(seconds=spec.every_seconds, timezone=LONDON),
@@ -57,25 +59,25 @@ def add_jobs(scheduler: BaseScheduler, ctx: AppContext, *, first_run_after: time
 
 
 def build_scheduler(
-    ctx: AppContext, *, blocking: bool = False, first_run_after: timedelta | None = timedelta(0)
+    ctx: AppContext, jobs: Jobs, *, blocking: bool = False, first_run_after: timedelta | None = timedelta(0)
 ) -> BaseScheduler:
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone=LONDON, job_defaults=JOB_DEFAULTS)
         if blocking
         else BackgroundScheduler(timezone=LONDON, job_defaults=JOB_DEFAULTS)
     )
-    add_jobs(scheduler, ctx, first_run_after=first_run_after)
+    add_jobs(scheduler, ctx, jobs, first_run_after=first_run_after)
     return scheduler
 
 
 def start_in_process(
-    ctx: AppContext, *, first_run_after: timedelta | None = IN_PROCESS_FIRST_RUN
+    ctx: AppContext, jobs: Jobs, *, first_run_after: timedelta | None = IN_PROCESS_FIRST_RUN
 ) -> BackgroundScheduler:
     """Start the jobs in a background thread of this process (the embedded `dhr serve` set-up)."""
-    scheduler = build_scheduler(ctx, blocking=False, first_run_after=first_run_after)
+    scheduler = build_scheduler(ctx, jobs, blocking=False, first_run_after=first_run_after)
     assert isinstance(scheduler, BackgroundScheduler)
     scheduler.start()
-    log.info("scheduler started in-process: %s", ", ".join(JOBS))
+    log.info("scheduler started in-process: %s", ", ".join(jobs))
     return scheduler
 
 
@@ -87,30 +89,30 @@ def stop(scheduler: BaseScheduler, *, wait: bool = True) -> None:
 
 
 @contextmanager
-def lifespan(ctx: AppContext) -> Iterator[BackgroundScheduler | None]:
+def lifespan(ctx: AppContext, jobs: Jobs) -> Iterator[BackgroundScheduler | None]:
     """What create_app enters while the server runs, when settings.run_scheduler_in_process is on."""
     if not ctx.settings.run_scheduler_in_process:
         yield None
         return
-    scheduler = start_in_process(ctx)
+    scheduler = start_in_process(ctx, jobs)
     try:
         yield scheduler
     finally:
         stop(scheduler)
 
 
-def run_blocking(ctx: AppContext) -> None:
+def run_blocking(ctx: AppContext, jobs: Jobs) -> None:
     """Run the jobs in the foreground until interrupted (`dhr scheduler run`)."""
-    scheduler = build_scheduler(ctx, blocking=True)
+    scheduler = build_scheduler(ctx, jobs, blocking=True)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         stop(scheduler, wait=True)
 
 
-def run_now(ctx: AppContext, job_id: str) -> str:
+def run_now(ctx: AppContext, jobs: Jobs, job_id: str) -> str:
     """Run one job once, here and now (`dhr scheduler run-now JOB`); returns its summary."""
-    spec = JOBS.get(job_id)
+    spec = jobs.get(job_id)
     if spec is None:
-        raise NotFound(f"no job '{job_id}'; the jobs are {', '.join(JOBS)}", field="job")
+        raise NotFound(f"no job '{job_id}'; the jobs are {', '.join(jobs)}", field="job")
     return spec.run(ctx)

@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 from dhr_engine.auth import policy
 from dhr_engine.auth.policy import Action
 from dhr_engine.domain.actor import Actor
+from dhr_engine.persistence.case_lookup import get_case
 from dhr_engine.persistence.tables import Case
-from dhr_engine.services.cases import get_case
 from dhr_engine.web.deps import Viewer
 
 

@@ -18,13 +18,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from dhr_engine.auth import policy
+from dhr_engine.auth.actors import actor_for_user
 from dhr_engine.auth.policy import Action
 from dhr_engine.context import AppContext
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.roles import Role
 from dhr_engine.errors import DhrError
 from dhr_engine.persistence.tables import User
-from dhr_engine.services.cases import actor_for_user
 from dhr_engine.web.session import CSRF_FIELD, SessionCodec, WebSession, new_session
 
 SERVICE_NAME = "Domestic homicide reviews"

@@ -7,6 +7,7 @@ without every parameter, so the environment needs ChainableUndefined (LIBRARIES.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,6 @@ from jinja2 import (
 from starlette.templating import Jinja2Templates
 
 from dhr_engine.domain.calendar import format_date
-from dhr_engine.returns.merged import describe_when
-from dhr_engine.services.family import KINDS as FAMILY_KINDS
 
 LONDON = ZoneInfo("Europe/London")
 ACRONYMS = re.compile(r"\b(csp|imr|qa|iopc|rag|dhr|dardr|csv)\b", re.IGNORECASE)
@@ -62,8 +61,9 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
-def make_environment(templates_dir: Path) -> Environment:
-    """Build the web Environment (autoescaped, ChainableUndefined, GOV.UK macros under a prefix)."""
+def make_environment(templates_dir: Path, page_globals: Mapping[str, Any] | None = None) -> Environment:
+    """Build the web Environment (autoescaped, ChainableUndefined, GOV.UK macros under a prefix);
+    `page_globals` are what the domains' pages add (listed by the composition root)."""
     env = Environment(
         loader=ChoiceLoader(
             [
@@ -83,10 +83,9 @@ def make_environment(templates_dir: Path) -> Environment:
     }
     env.filters.update(filters)
     env.globals["plural"] = plural
-    env.globals["family_labels"] = FAMILY_KINDS
-    env.globals["describe_when"] = describe_when
+    env.globals.update(page_globals or {})
     return env
 
 
-def make_templates(templates_dir: Path) -> Jinja2Templates:
-    return Jinja2Templates(env=make_environment(templates_dir))
+def make_templates(templates_dir: Path, page_globals: Mapping[str, Any] | None = None) -> Jinja2Templates:
+    return Jinja2Templates(env=make_environment(templates_dir, page_globals))

@@ -16,9 +16,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from dhr_engine.domain.letter_codes import LetterCode, has_template
 from dhr_engine.errors import NotFound, WorkflowDefinitionError, WorkflowDefinitionErrors
-from dhr_engine.letters.catalogue import has_template
-from dhr_engine.letters.codes import LetterCode
 from dhr_engine.workflow.definition import TransitionDef, WorkflowDefinition
 from dhr_engine.workflow.guards import GUARDS
 

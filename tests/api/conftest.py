@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.demo.builder import Reference
 from tests.api.scenario import World, build_world
 
 

@@ -12,10 +12,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from dhr_engine.auth.tokens import issue_token
+from dhr_engine.bootstrap import create_app
+from dhr_engine.cases import service as case_service
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.roles import Role
-from dhr_engine.main import create_app
+from dhr_engine.family import service as family_service
+from dhr_engine.members import service as member_service
 from dhr_engine.persistence.tables import (
     Case,
     CaseMember,
@@ -25,10 +28,7 @@ from dhr_engine.persistence.tables import (
     ReturnRequest,
     User,
 )
-from dhr_engine.services import cases as case_service
-from dhr_engine.services import family as family_service
-from dhr_engine.services import members as member_service
-from dhr_engine.services import proceedings as proceeding_service
+from dhr_engine.proceedings import service as proceeding_service
 
 # Values that must never reach an agency user or a panel member.
 FAMILY_NAME = "Fiona Family-Secret"

@@ -1,4 +1,4 @@
-"""create_app: nothing connects at import; lifespan hooks run when the server starts and stops."""
+"""The application: nothing connects at import; lifespan hooks run when the server starts and stops."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from fastapi.testclient import TestClient
 
-from dhr_engine import main
+from dhr_engine import bootstrap
+from dhr_engine.api.app import build_app
 from dhr_engine.context import AppContext
 
 
@@ -20,14 +20,14 @@ def test_import__connects_to_nothing() -> None:
         "calls = []\n"
         "real = sqlalchemy.create_engine\n"
         "sqlalchemy.create_engine = lambda *a, **k: calls.append(a) or real(*a, **k)\n"
-        "import dhr_engine.main, dhr_engine.api.routes.cases, dhr_engine.cli.serve\n"
+        "import dhr_engine.bootstrap, dhr_engine.cases.api, dhr_engine.console.serve\n"
         "sys.exit(len(calls))\n"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 def test_lifespan_hooks__entered_on_start_left_on_stop(
-    lite: AppContext, monkeypatch: pytest.MonkeyPatch
+    lite: AppContext,
 ) -> None:
     seen: list[str] = []
 
@@ -38,9 +38,7 @@ def test_lifespan_hooks__entered_on_start_left_on_stop(
         yield
         seen.append("stop")
 
-    monkeypatch.setattr(main, "LIFESPAN_HOOKS", [hook])
-    monkeypatch.setattr(main, "LIFESPAN_HOOK_MODULES", [])
-    app = main.create_app(lite.settings, lite)
+    app = build_app(lite.settings, lite, routers=bootstrap.ROUTERS, lifespan_hooks=[hook])
     with TestClient(app) as client:
         assert seen == ["start"]
         assert client.get("/openapi.json").status_code == 200

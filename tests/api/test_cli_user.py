@@ -9,9 +9,9 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from dhr_engine.auth.passwords import verify_password
-from dhr_engine.cli import app
+from dhr_engine.bootstrap import build_context
 from dhr_engine.config import Settings
-from dhr_engine.context import build_context
+from dhr_engine.console import app
 from dhr_engine.persistence.tables import User
 
 runner = CliRunner()

@@ -11,9 +11,9 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from dhr_engine.auth import lockout
 from dhr_engine.auth.tokens import issue_token
-from dhr_engine.demo import DEMO_PASSWORD
+from dhr_engine.demo.builder import DEMO_PASSWORD
+from dhr_engine.signin import service as lockout
 from tests.api.scenario import World
 
 TOKEN_URL = "/api/v1/auth/token"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from dhr_engine.bench.runner import METRICS
-from dhr_engine.cli import app
+from dhr_engine.console import app
 
 
 def test_quick_bench_writes_every_metric_as_json(tmp_path: Path) -> None:
@@ -32,15 +32,15 @@ def test_quick_bench_writes_every_metric_as_json(tmp_path: Path) -> None:
 
 def test_bench_refuses_a_database_it_did_not_create(tmp_path: Path) -> None:
     """Benchmarks write thousands of rows: never into a database holding real cases."""
+    from dhr_engine.bootstrap import build_context
     from dhr_engine.config import Settings
-    from dhr_engine.context import build_context
-    from dhr_engine.demo import seed_demo
+    from dhr_engine.demo import load_demo
     from dhr_engine.persistence.schema import upgrade
 
     url = f"sqlite:///{tmp_path / 'real.db'}"
     ctx = build_context(Settings(database_url=url, run_scheduler_in_process=False))
     upgrade(ctx.engine)
-    seed_demo(ctx)
+    load_demo(ctx)
     ctx.engine.dispose()
     result = CliRunner().invoke(
         app,

@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from dhr_engine.cli import app
+from dhr_engine.console import app
 from dhr_engine.persistence.db import make_engine
 
 runner = CliRunner()

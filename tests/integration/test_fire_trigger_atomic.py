@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from dhr_engine.cases import service as cases
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.demo.builder import Reference
 from dhr_engine.errors import (
     PermissionDenied,
     StaleCase,
@@ -17,7 +18,6 @@ from dhr_engine.errors import (
     ValidationFailed,
 )
 from dhr_engine.persistence.tables import AuditEvent, Case, Deadline, OutboxItem
-from dhr_engine.services import cases
 from tests.scenarios.walk import Walker, open_case
 
 

@@ -5,10 +5,10 @@ from datetime import date
 from sqlmodel import select
 
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.demo.builder import Reference
+from dhr_engine.outbox.service import drain_outbox
 from dhr_engine.persistence.tables import OutboxItem
 from dhr_engine.persistence.tables_letters import Letter
-from dhr_engine.services.outbox import drain_outbox
 from tests.scenarios.walk import open_case
 
 

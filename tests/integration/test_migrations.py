@@ -15,3 +15,15 @@ def test_migrations__match_the_table_models(ctx: AppContext) -> None:
     # Tables the benchmarks create for their own floor measurements are not part of the product.
     diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("bench_"))]
     assert diff == []
+
+
+def test_migrations__form_one_linear_history_with_one_head(ctx: AppContext) -> None:
+    from alembic.script import ScriptDirectory
+
+    from dhr_engine.persistence.schema import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(ctx.engine))
+    heads = script.get_heads()
+    assert len(heads) == 1, heads
+    with ctx.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_heads() == tuple(heads)

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from dhr_engine.bootstrap import build_context
+from dhr_engine.cases import service as cases
 from dhr_engine.config import Settings
-from dhr_engine.context import build_context
-from dhr_engine.demo import demo_password_hash, seed_reference_data
+from dhr_engine.demo.builder import demo_password_hash, seed_reference_data
 from dhr_engine.domain.clock import FakeClock
 from dhr_engine.errors import DhrError
 from dhr_engine.persistence.schema import upgrade
-from dhr_engine.services import cases
 
 SECRETS = ["Rosalind Secretname", "1979-04-12", "12 April 1979", "14 Hidden Lane", "07700 900123"]
 

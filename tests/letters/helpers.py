@@ -10,11 +10,11 @@ from typing import Any
 
 from docx import Document
 
+from dhr_engine.cases import service as case_service
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.persistence.tables import Case
-from dhr_engine.services import cases as case_service
 
 NOT_PRINTED = {"outcome", "contact"}  # choices shown as sentences, not as their codes
 

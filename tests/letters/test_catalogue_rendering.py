@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from dhr_engine.config import PROJECT_ROOT
+from dhr_engine.domain.letter_codes import LetterCode, has_template
 from dhr_engine.errors import InvalidLetterContext
-from dhr_engine.letters.catalogue import CATALOGUE, has_template, spec_for, validate_context
-from dhr_engine.letters.codes import LetterCode
+from dhr_engine.letters.catalogue import CATALOGUE, spec_for, validate_context
 from dhr_engine.letters.contexts import LetterContext
 from dhr_engine.letters.rendering import render_html, render_letter, resolve_template
 from dhr_engine.letters.samples import load_sample

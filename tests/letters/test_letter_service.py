@@ -7,15 +7,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import func, select
 
+from dhr_engine.audit.service import verify_case
+from dhr_engine.cases import service as case_service
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.actor import Actor
 from dhr_engine.errors import CaseNotFound, Conflict, InvalidLetterContext, PermissionDenied, ValidationFailed
+from dhr_engine.letters import service as svc
 from dhr_engine.persistence.tables import AuditEvent, Case, OutboxItem, Person
 from dhr_engine.persistence.tables_letters import Letter
-from dhr_engine.services import cases as case_service
-from dhr_engine.services import letters as svc
-from dhr_engine.services.audit import verify_case
 from tests.letters.helpers import docx_text, open_case_with_people, pdf_text
 
 HO_FIELDS = {"reasons": "Not used"}
@@ -195,7 +195,7 @@ def test_transition_queues_letters_that_are_drafted_automatically(ctx: AppContex
         assert item.status == "done"
     assert svc.draft_queued_letters(ctx).drafted == 0  # nothing drafted twice
     # An agency user sees only the letter addressed to their own agency.
-    from dhr_engine.services import members
+    from dhr_engine.members import service as members
 
     members.add_member(ctx.uow(), actor=ref.actor("officer"), clock=ctx.clock, case_id=case.id,
                        user_id=ref.users["police.author"].id, role="agency_author")  # fmt: skip

@@ -11,13 +11,13 @@ import pytest
 from docx import Document
 from typer.testing import CliRunner
 
-from dhr_engine.cli import app
+from dhr_engine.bootstrap import build_context
 from dhr_engine.config import Settings
-from dhr_engine.context import build_context
-from dhr_engine.demo import demo_password_hash, seed_reference_data
+from dhr_engine.console import app
+from dhr_engine.demo.builder import demo_password_hash, seed_reference_data
+from dhr_engine.letters import service as svc
 from dhr_engine.persistence.schema import upgrade
 from dhr_engine.persistence.tables_plans import Plan, PlanAction, Recommendation
-from dhr_engine.services import letters as svc
 from tests.letters.helpers import open_case_with_people, pdf_text
 
 runner = CliRunner()

@@ -13,8 +13,8 @@ from docx import Document
 from lxml import etree
 
 from dhr_engine.config import PROJECT_ROOT
+from dhr_engine.domain.letter_codes import LetterCode
 from dhr_engine.letters.catalogue import spec_for, validate_context
-from dhr_engine.letters.codes import LetterCode
 from dhr_engine.letters.docx import html_to_docx
 from dhr_engine.letters.rendering import render_html
 from dhr_engine.letters.samples import load_sample

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from dhr_engine.context import AppContext
-from dhr_engine.demo import DemoBuilder, Reference
+from dhr_engine.demo.builder import DemoBuilder, Reference
+from dhr_engine.demo.returns import walk_returns
 from dhr_engine.persistence.tables import Case
 from dhr_engine.plans import service
 from dhr_engine.plans.service import ActionInput
@@ -16,7 +17,7 @@ def monitored_case(ctx: AppContext, ref: Reference, pseudonym: str = "Grace", st
     b = DemoBuilder(ctx, ref, ctx.clock.today())
     case = b.open(pseudonym, start)
     b.to_information_gathering(case, start)
-    b.returns(case, {"northmoor_police": "imr"}, "accepted", start - 80)
+    walk_returns(b, case, {"northmoor_police": "imr"}, "accepted", start - 80)
     b.family(case, "first_letter_sent", start - 60)
     b.fire(case, "complete_information_gathering", start - 140, "chair")
     b.fire(case, "start_drafting", start - 150, "chair")

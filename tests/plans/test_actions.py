@@ -7,14 +7,14 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import col, select
 
+from dhr_engine.audit.service import verify_all
+from dhr_engine.cases import service as case_service
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.demo.builder import Reference
 from dhr_engine.errors import PermissionDenied, TransitionBlocked, ValidationFailed
 from dhr_engine.persistence.tables import AuditEvent, Deadline
 from dhr_engine.persistence.tables_plans import PlanAction
 from dhr_engine.plans import actions as action_service
-from dhr_engine.services import cases as case_service
-from dhr_engine.services.audit import verify_all
 from tests.plans.helpers import monitored_case, review_plan_with_recommendation
 
 TODAY = date(2026, 11, 25)

@@ -8,8 +8,10 @@ from datetime import date, timedelta
 
 from sqlmodel import col, func, select
 
+from dhr_engine.bootstrap import run_sweep
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.deadlines.handlers import compose_deadline_notice
+from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.clock import FakeClock
 from dhr_engine.persistence.tables import OutboxItem
 from dhr_engine.persistence.tables_plan_chase import PlanNotice
@@ -17,10 +19,8 @@ from dhr_engine.persistence.tables_plans import Plan, PlanAction, PlanAuditRecor
 from dhr_engine.persistence.tables_scheduler import Notification
 from dhr_engine.plans import actions as action_service
 from dhr_engine.plans import monitoring, service
-from dhr_engine.plans.chase import chase_all, sweep_priority_plans
+from dhr_engine.plans.scheduled import chase_all, sweep_priority_plans
 from dhr_engine.plans.service import ActionInput
-from dhr_engine.scheduler.email_handler import compose_deadline_notice
-from dhr_engine.scheduler.jobs import run_sweep
 from tests.scheduler.helpers import noon
 
 TODAY = date(2026, 11, 25)

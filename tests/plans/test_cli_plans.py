@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from dhr_engine.cli import app
+from dhr_engine.console import app
 
 runner = CliRunner()
 

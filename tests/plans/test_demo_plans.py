@@ -10,9 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference, seed_demo
+from dhr_engine.demo import load_demo
+from dhr_engine.demo.builder import Reference
+from dhr_engine.demo.plans import PLANTED_REPEAT, PRIORITY_ACTIONS
 from dhr_engine.plans import export, lessons, queries
-from dhr_engine.plans.demo import PLANTED_REPEAT, PRIORITY_ACTIONS
 from dhr_engine.plans.rag import Rag
 
 TODAY = date(2026, 11, 25)
@@ -20,7 +21,7 @@ TODAY = date(2026, 11, 25)
 
 @pytest.fixture
 def demo(lite: AppContext) -> tuple[AppContext, Reference]:
-    return lite, seed_demo(lite)
+    return lite, load_demo(lite)
 
 
 def test_demo__every_priority_has_strategy_and_tactical_plans_in_every_rag_state(demo) -> None:

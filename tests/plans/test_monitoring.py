@@ -7,14 +7,14 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.deadlines.scheduled import sweep_all
+from dhr_engine.demo.builder import Reference
 from dhr_engine.persistence.tables import Deadline
 from dhr_engine.persistence.tables_plans import PlanAction, PlanAuditRecord
 from dhr_engine.persistence.tables_scheduler import DeadlineNotice
 from dhr_engine.plans import actions as action_service
 from dhr_engine.plans import monitoring, service
 from dhr_engine.plans.rag import Rag, RagInput, rate
-from dhr_engine.services.sweep import sweep_all
 from tests.plans.helpers import action, monitored_case, review_plan_with_recommendation
 
 TODAY = date(2026, 11, 25)

@@ -9,7 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference, seed_demo
+from dhr_engine.demo import load_demo
+from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.clock import FakeClock
 from dhr_engine.domain.roles import Role
 from dhr_engine.plans import actions as action_service
@@ -171,7 +172,7 @@ def test_oversight__pause_spanning_the_new_year_is_split_between_years(
 
 @pytest.fixture
 def demo(lite: AppContext) -> tuple[AppContext, Reference]:
-    return lite, seed_demo(lite)
+    return lite, load_demo(lite)
 
 
 def test_oversight__demo_matches_hand_figures(demo, tmp_path: Path) -> None:

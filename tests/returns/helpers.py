@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dhr_engine.auth.actors import actor_for_user
 from dhr_engine.context import AppContext
-from dhr_engine.demo import AGENCIES, DemoBuilder, Reference
+from dhr_engine.demo.builder import AGENCIES, DemoBuilder, Reference
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.roles import Role
+from dhr_engine.members import service as member_service
 from dhr_engine.persistence.tables import Case, User
 from dhr_engine.returns import service
 from dhr_engine.returns.chronology import add_entries
 from dhr_engine.returns.chronology_input import EntryInput
-from dhr_engine.services import members as member_service
-from dhr_engine.services.cases import actor_for_user
 
 AGENCY_KEYS = [key for key, _name, _kind in AGENCIES]
 

@@ -9,8 +9,8 @@ import pytest
 
 from dhr_engine.domain.actor import Actor
 from dhr_engine.errors import CaseNotFound, NotFound, PermissionDenied
+from dhr_engine.persistence.case_lookup import get_case
 from dhr_engine.returns import access, attachments, chronology, compare, merged, service
-from dhr_engine.services.cases import get_case
 from tests.returns.files import PDF_BYTES
 from tests.returns.helpers import gathering_case, request, step, submit
 

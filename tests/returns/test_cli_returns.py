@@ -11,7 +11,7 @@ import pytest
 from docx import Document
 from typer.testing import CliRunner
 
-from dhr_engine.cli import app
+from dhr_engine.console import app
 
 runner = CliRunner()
 

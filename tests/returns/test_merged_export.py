@@ -10,7 +10,8 @@ import pytest
 from docx import Document
 from sqlmodel import select
 
-from dhr_engine.demo import load_reference, seed_demo
+from dhr_engine.demo import load_demo
+from dhr_engine.demo.builder import load_reference
 from dhr_engine.persistence.tables import Case, ReturnRequest
 from dhr_engine.returns import export, merged
 from dhr_engine.returns.merged import PRECISION_ORDER, period_end
@@ -18,7 +19,7 @@ from dhr_engine.returns.merged import PRECISION_ORDER, period_end
 
 @pytest.fixture
 def demo(lite):
-    seed_demo(lite)
+    load_demo(lite)
     with lite.reader() as uow:
         ref = load_reference(uow.session)
         case = uow.session.exec(select(Case).where(Case.ref == "DHR-2026-004")).one()

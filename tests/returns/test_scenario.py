@@ -7,14 +7,15 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
+from dhr_engine.audit import service as audit_service
+from dhr_engine.cases.service import fire_trigger
+from dhr_engine.deadlines.scheduled import sweep_all
 from dhr_engine.errors import PermissionDenied, TransitionBlocked
+from dhr_engine.persistence.case_lookup import get_case
 from dhr_engine.persistence.tables import AuditEvent, Deadline, OutboxItem, ReturnRequest
 from dhr_engine.persistence.tables_returns import ReturnVersion
 from dhr_engine.persistence.tables_scheduler import DeadlineNotice, Notification
 from dhr_engine.returns import service
-from dhr_engine.services import audit as audit_service
-from dhr_engine.services.cases import fire_trigger, get_case
-from dhr_engine.services.sweep import sweep_all
 from tests.returns.helpers import AGENCY_KEYS, agency_users, gathering_case, request, step, submit
 
 IMR = AGENCY_KEYS[:4]

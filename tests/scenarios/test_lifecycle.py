@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
+from dhr_engine.audit.service import verify_all
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.roles import Role
 from dhr_engine.errors import TransitionBlocked
-from dhr_engine.services.audit import verify_all
 from tests.scenarios.walk import open_case
 
 

@@ -6,11 +6,15 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
+from dhr_engine.cases import service as cases
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.roles import Role
+from dhr_engine.family import service as family
+from dhr_engine.members import service as members
+from dhr_engine.persistence import case_lookup
 from dhr_engine.persistence.tables import AuditEvent, Case, Deadline, ReturnRequest
-from dhr_engine.services import cases, family, members, proceedings
+from dhr_engine.proceedings import service as proceedings
 
 
 class Walker:
@@ -31,7 +35,7 @@ class Walker:
 
     def reload(self) -> Case:
         with self.ctx.reader() as uow:
-            return cases.get_case(uow.session, case_id=self.case_id)
+            return case_lookup.get_case(uow.session, case_id=self.case_id)
 
     @property
     def stage(self) -> str:

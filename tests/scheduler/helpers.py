@@ -8,13 +8,13 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from dhr_engine.cases import service as cases
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.deadlines import service as deadline_service
+from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.clock import FakeClock
 from dhr_engine.persistence.tables import AuditEvent, Case, CaseMember, Deadline, OutboxItem, ReturnRequest
 from dhr_engine.persistence.tables_scheduler import DeadlineNotice, Notification
-from dhr_engine.services import cases
-from dhr_engine.services import deadlines as deadline_service
 
 
 def open_case(ctx: AppContext, ref: Reference, notified_on: date) -> Case:

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 
 from dhr_engine.auth.tokens import issue_token
+from dhr_engine.bootstrap import create_app
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.deadlines.queries import attention_for
+from dhr_engine.deadlines.scheduled import sweep_all
+from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.clock import FakeClock
-from dhr_engine.main import create_app
-from dhr_engine.services.attention import attention_for
-from dhr_engine.services.sweep import sweep_all
 from tests.scheduler.helpers import add_member, deadline, noon, open_case, request_imr
 
 NOTIFIED = date(2026, 11, 25)

@@ -12,18 +12,20 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from dateutil.relativedelta import relativedelta
 from typer.testing import CliRunner
 
-from dhr_engine.cli import app
+from dhr_engine.bootstrap import JOBS
+from dhr_engine.console import app
 from dhr_engine.context import AppContext
+from dhr_engine.deadlines.scheduled import SWEEP_JOB
 from dhr_engine.errors import NotFound
+from dhr_engine.outbox.scheduled import DRAIN_JOB
 from dhr_engine.scheduler import runner
-from dhr_engine.scheduler.jobs import DRAIN_JOB, SWEEP_JOB
 from tests.scheduler.smtp import smtp_server
 
 cli = CliRunner()
 
 
 def test_jobs_are_registered_with_ids_coalescing_and_one_instance(lite: AppContext) -> None:
-    scheduler = runner.start_in_process(lite, first_run_after=None)
+    scheduler = runner.start_in_process(lite, JOBS, first_run_after=None)
     try:
         assert isinstance(scheduler, BackgroundScheduler) and scheduler.running
         jobs = {job.id: job for job in scheduler.get_jobs()}
@@ -32,7 +34,7 @@ def test_jobs_are_registered_with_ids_coalescing_and_one_instance(lite: AppConte
             assert job.coalesce is True and job.max_instances == 1
         assert jobs[SWEEP_JOB].trigger.interval == timedelta(minutes=5)
         assert jobs[DRAIN_JOB].trigger.interval == timedelta(minutes=1)
-        runner.add_jobs(scheduler, lite, first_run_after=None)  # replace_existing: still two jobs
+        runner.add_jobs(scheduler, lite, JOBS, first_run_after=None)  # replace_existing: still two jobs
         assert len(scheduler.get_jobs()) == 2
     finally:
         runner.stop(scheduler)
@@ -40,17 +42,17 @@ def test_jobs_are_registered_with_ids_coalescing_and_one_instance(lite: AppConte
 
 
 def test_lifespan_runs_the_scheduler_only_when_the_setting_is_on(lite: AppContext) -> None:
-    with runner.lifespan(lite) as scheduler:
+    with runner.lifespan(lite, JOBS) as scheduler:
         assert scheduler is not None and scheduler.running
     assert not scheduler.running
     lite.settings.run_scheduler_in_process = False
-    with runner.lifespan(lite) as nothing:
+    with runner.lifespan(lite, JOBS) as nothing:
         assert nothing is None
 
 
 def test_run_now_unknown_job(lite: AppContext) -> None:
     with pytest.raises(NotFound):
-        runner.run_now(lite, "no-such-job")
+        runner.run_now(lite, JOBS, "no-such-job")
 
 
 def _run(*args: str) -> str:

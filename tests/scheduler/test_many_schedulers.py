@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import Table, func, insert, select
 from sqlmodel import col
 
+from dhr_engine.audit.service import verify_all
 from dhr_engine.context import AppContext
 from dhr_engine.domain.clock import FakeClock
 from dhr_engine.persistence.tables import AuditEvent, Case, Csp, Deadline, OutboxItem, User
 from dhr_engine.persistence.tables_scheduler import DeadlineNotice, Notification
-from dhr_engine.services.audit import verify_all
 from tests.scheduler.smtp import smtp_server
 
 DEADLINES = 10_000
@@ -81,7 +81,7 @@ def _count(ctx: AppContext, query: Any) -> int:
 
 def _start(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     now = datetime.combine(DUE, dtime(12), UTC).isoformat()
-    command = [sys.executable, "-m", "dhr_engine.scheduler.worker", "--database-url", url, "--now", now,
+    command = [sys.executable, "-m", "dhr_engine.console.worker", "--database-url", url, "--now", now,
                "--smtp-port", str(port), "--batch", "50"]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("DHR_")}
     with log.open("ab") as out:

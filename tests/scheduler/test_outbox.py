@@ -10,14 +10,13 @@ import pytest
 from sqlmodel import select
 
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.deadlines.scheduled import sweep_all
+from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.clock import FakeClock
+from dhr_engine.outbox.service import LEASE, MAX_ATTEMPTS, backoff, claim, drain_outbox
 from dhr_engine.persistence.tables import OutboxItem
 from dhr_engine.persistence.tables_scheduler import Notification
 from dhr_engine.returns import service as returns_service
-from dhr_engine.services import outbox
-from dhr_engine.services.outbox import LEASE, MAX_ATTEMPTS, backoff, claim, drain_outbox
-from dhr_engine.services.sweep import sweep_all
 from tests.scheduler.helpers import add_member, email_items, noon, open_case
 from tests.scheduler.smtp import Recorder, free_port, silent_server, smtp_server
 
@@ -151,7 +150,6 @@ def test_a_drain_that_died_mid_item_is_taken_again_after_its_lease(
     recorder, port = server
     ctx.settings.smtp_port = port
     _queue_two(ctx, lite_ref, clock)
-    outbox._load_handlers()
     leased = claim(ctx, clock.now(), 10, ["email"])  # a drain leases both, then dies
     assert len(leased) == 2
     assert drain_outbox(ctx).taken == 0

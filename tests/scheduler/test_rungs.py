@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from dhr_engine.deadlines.rungs import Rung, escalation, next_after, roles_for, step_for
 from dhr_engine.domain.roles import Role
-from dhr_engine.scheduler.rungs import Rung, escalation, next_after, roles_for, step_for
 from dhr_engine.workflow.definition import ReminderRule
 
 DUE = date(2026, 12, 25)

@@ -8,14 +8,14 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
+from dhr_engine.audit.service import verify_all
 from dhr_engine.context import AppContext
-from dhr_engine.demo import Reference
+from dhr_engine.deadlines import service as deadline_service
+from dhr_engine.deadlines.scheduled import sweep_all, sweep_due
+from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.clock import FakeClock
 from dhr_engine.persistence.tables import Case, Deadline, OutboxItem
 from dhr_engine.persistence.tables_scheduler import DeadlineNotice, Notification
-from dhr_engine.services import deadlines as deadline_service
-from dhr_engine.services.audit import verify_all
-from dhr_engine.services.sweep import sweep_all, sweep_due
 from tests.scheduler.helpers import (
     add_member,
     audit_kinds,

@@ -6,8 +6,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from dhr_engine.cli import app
 from dhr_engine.config import PROJECT_ROOT
+from dhr_engine.console import app
 from dhr_engine.workflow.loader import check_directory, load_definition, workflow_files
 
 WORKFLOWS = PROJECT_ROOT / "workflows"

@@ -22,12 +22,13 @@ import pytest
 import uvicorn
 from playwright.sync_api import Page
 
+from dhr_engine.bootstrap import build_context, create_app
 from dhr_engine.config import PROJECT_ROOT, Settings
-from dhr_engine.context import AppContext, build_context
-from dhr_engine.demo import DEMO_PASSWORD, seed_demo
+from dhr_engine.context import AppContext
+from dhr_engine.demo import load_demo
+from dhr_engine.demo.builder import DEMO_PASSWORD
 from dhr_engine.domain.clock import FakeClock
 from dhr_engine.web import assets
-from dhr_engine.web.app import build_app
 from tests.conftest import TODAY, skip_or_fail
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -78,7 +79,7 @@ def demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactor
     path = tmp_path_factory.mktemp("web-demo") / "demo.db"
     shutil.copy(sqlite_template, path)
     ctx = build_context(Settings(database_url=f"sqlite:///{path}"), clock=FakeClock.on(TODAY))
-    seed_demo(ctx)
+    load_demo(ctx)
     with ctx.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     ctx.engine.dispose()
@@ -105,7 +106,9 @@ def server(demo_template: Path, tmp_path: Path, built_assets: None) -> Iterator[
     settings = Settings(database_url=f"sqlite:///{path}", storage_dir=tmp_path / "storage")
     ctx = build_context(settings, clock=FakeClock.on(TODAY))
     port = _free_port()
-    config = uvicorn.Config(build_app(ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        create_app(ctx.settings, ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+    )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

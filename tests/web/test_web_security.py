@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import httpx
 
-from dhr_engine.demo import DEMO_PASSWORD
-from dhr_engine.services.cases import get_case
+from dhr_engine.demo.builder import DEMO_PASSWORD
+from dhr_engine.persistence.case_lookup import get_case
 from tests.web.conftest import Server, signed_in, token
 
 

@@ -1,0 +1,1 @@
+"""User accounts and partner agencies, kept by an administrator (the directory)."""

@@ -1,0 +1,148 @@
+"""`dhr case list|show|new|fire`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+from sqlmodel import col, select
+
+from dhr_engine.cases import service as case_service
+from dhr_engine.cli.common import AsOption, acting_user, console, context, parse_day, print_json, report
+from dhr_engine.domain.calendar import format_date
+from dhr_engine.errors import DhrError
+from dhr_engine.persistence import case_lookup
+from dhr_engine.persistence.tables import Case, Deadline
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _case_summary(case: Case, label: str) -> dict[str, Any]:
+    return {
+        "ref": case.ref,
+        "stage": case.stage,
+        "stage_label": label,
+        "title": case.title,
+        "workflow_version": case.workflow_version,
+        "notified_on": case.notified_on.isoformat(),
+        "version": case.version,
+    }
+
+
+@app.command("list")
+def list_cases(
+    stage: str | None = typer.Option(None, help="Only cases at this stage"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON"),
+) -> None:
+    """List cases with their stage."""
+    ctx = context()
+    with ctx.reader() as uow:
+        query = select(Case).order_by(col(Case.ref))
+        if stage:
+            query = query.where(Case.stage == stage)
+        rows = []
+        for case in uow.session.exec(query).all():
+            label = ctx.workflows.get(case.workflow_key, case.workflow_version).state(case.stage).label
+            rows.append(_case_summary(case, label))
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Cases")
+    for column in ("ref", "stage", "title", "notified"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["ref"], row["stage_label"], row["title"], row["notified_on"])
+    console.print(table)
+
+
+@app.command("show")
+def show(ref: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show one case: stage, open deadlines and the triggers that may be fired now."""
+    ctx = context()
+    with ctx.reader() as uow:
+        try:
+            case = case_lookup.get_case(uow.session, ref=ref)
+        except DhrError as err:
+            report(err)
+        definition = ctx.workflows.get(case.workflow_key, case.workflow_version)
+        actor = acting_user(ctx, None)
+        options = case_service.available_triggers(uow.session, case, definition, actor, ctx.clock.today())
+        deadlines = uow.session.exec(
+            select(Deadline).where(Deadline.case_id == case.id, Deadline.status == "open")
+        ).all()
+        data = _case_summary(case, definition.state(case.stage).label)
+        data["open_deadlines"] = [
+            {"key": d.key, "adjusted_due": d.adjusted_due.isoformat(), "paused": d.paused_since is not None}
+            for d in deadlines
+        ]
+        data["triggers"] = [{"trigger": o.trigger, "blocked_by": list(o.blocked_by)} for o in options]
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"[bold]{case.ref}[/bold] {case.title}")
+    console.print(
+        f"Stage: {data['stage_label']} ({case.stage}); "
+        f"workflow {case.workflow_version}; version {case.version}"
+    )
+    for d in deadlines:
+        state = "paused" if d.paused_since else f"due {format_date(d.adjusted_due)}"
+        console.print(f"  deadline {d.key}: {state}")
+    for o in options:
+        blocked = f" — blocked by {', '.join(o.blocked_by)}" if o.blocked_by else ""
+        console.print(f"  may fire: {o.trigger}{blocked}")
+
+
+@app.command("new")
+def new(
+    notified_on: str = typer.Option(..., "--notified-on", help="Date the CSP was notified (YYYY-MM-DD)"),
+    pseudonym: str = typer.Option("Unnamed", help="Pseudonym of the victim"),
+    date_of_death: str | None = typer.Option(None, "--date-of-death"),
+    workflow_version: str | None = typer.Option(None, "--workflow-version", help="e.g. 2016.1 or 2024.draft"),
+    review_type: str = typer.Option("dhr", help="dhr or dardr"),
+    as_user: str | None = AsOption,
+) -> None:
+    """Open a case from a notification and print its reference."""
+    ctx = context()
+    try:
+        case = case_service.open_case(
+            ctx.uow(),
+            actor=acting_user(ctx, as_user),
+            clock=ctx.clock,
+            notified_on=parse_day(notified_on, "notified-on") or ctx.clock.today(),
+            date_of_death=parse_day(date_of_death, "date-of-death"),
+            workflow_version=workflow_version,
+            review_type=review_type,
+            people=[case_service.PersonInput(role="victim", pseudonym=pseudonym)],
+        )
+    except DhrError as err:
+        report(err)
+    typer.echo(case.ref)
+
+
+@app.command("fire")
+def fire(
+    ref: str,
+    trigger: str,
+    on: str | None = typer.Option(None, "--on", help="Date it happened (YYYY-MM-DD); default today"),
+    reason: str = typer.Option("", "--reason"),
+    expected_version: int | None = typer.Option(None, "--expected-version"),
+    as_user: str | None = AsOption,
+) -> None:
+    """Fire a workflow trigger on a case."""
+    ctx = context()
+    try:
+        case = case_service.fire_trigger(
+            ctx.uow(),
+            actor=acting_user(ctx, as_user),
+            clock=ctx.clock,
+            ref=ref,
+            trigger=trigger,
+            effective_on=parse_day(on, "on"),
+            reason=reason,
+            expected_version=expected_version,
+        )
+    except DhrError as err:
+        report(err)
+    label = ctx.workflows.get(case.workflow_key, case.workflow_version).state(case.stage).label
+    typer.echo(f"{case.ref}: {case.stage} ({label})")

@@ -1,0 +1,1 @@
+"""The family engagement log: contacts, leaflet, advocacy, meetings, draft shared, pseudonym."""

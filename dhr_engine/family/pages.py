@@ -1,0 +1,58 @@
+"""Case sub-page: the family engagement log."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from dhr_engine.auth.policy import Action
+from dhr_engine.cases.pages import subpage_view
+from dhr_engine.errors import DhrError
+from dhr_engine.family import service as family_service
+from dhr_engine.web.deps import Page, WebRoute, checked_form, signed_in
+from dhr_engine.web.forms import FormState
+
+router = APIRouter(route_class=WebRoute)
+
+
+@router.get("/cases/{ref}/family")
+def family(ref: str, page: Page = Depends(signed_in)) -> Response:
+    case, extra = subpage_view(page, ref, Action.FAMILY_VIEW)
+    return page.render(
+        "web/cases/family.html",
+        {"title": f"Family engagement: {case.ref}", "case": case, "form": FormState(), **extra},
+    )
+
+
+@router.post("/cases/{ref}/family")
+def record_family(
+    ref: str, page: Page = Depends(signed_in), form_data: FormData = Depends(checked_form)
+) -> Response:
+    case, extra = subpage_view(page, ref, Action.FAMILY_MANAGE)
+    form = FormState.from_form(form_data)
+    kind = form.require("kind", "Select what happened")
+    occurred: date | None = form.date_value("occurred_on", required=True, label="the date it happened")
+    if form.ok and occurred is not None:
+        try:
+            family_service.record_family_contact(
+                page.ctx.uow(),
+                actor=page.me.actor,
+                clock=page.ctx.clock,
+                case_id=case.id,
+                kind=kind,
+                occurred_on=occurred,
+                note=form.value("note").strip(),
+            )
+        except DhrError as err:
+            form.absorb(err, {"effective_on": "occurred_on"})
+        else:
+            page.flash("Added to the family engagement log.")
+            return page.redirect(f"/cases/{ref}/family")
+    return page.render(
+        "web/cases/family.html",
+        {"title": f"Family engagement: {case.ref}", "case": case, "form": form, **extra},
+        status=400,
+    )

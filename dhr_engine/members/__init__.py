@@ -1,0 +1,1 @@
+"""Case membership: who holds which role on a case."""

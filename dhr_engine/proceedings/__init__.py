@@ -1,0 +1,1 @@
+"""Parallel proceedings (criminal trial, inquest, IOPC, other): record, pause the review, conclude, resume."""

@@ -1,0 +1,222 @@
+"""Agency returns: what is asked of my agency (or, for case staff, of every agency), asking for
+returns, and one request's page with the steps of its lifecycle (acknowledge, submit, sign off,
+accept or ask for changes, withdraw, chase)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Depends
+from sqlmodel import Session, col, select
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from dhr_engine.auth import policy
+from dhr_engine.domain.return_kinds import KINDS
+from dhr_engine.errors import DhrError
+from dhr_engine.persistence.tables import Agency, Case, Deadline, ReturnRequest
+from dhr_engine.returns import service as return_service
+from dhr_engine.returns.access import REQUESTERS, case_actor
+from dhr_engine.returns.queries import STAGE_COLOURS, load_request_view
+from dhr_engine.web import access
+from dhr_engine.web.deps import Page, Viewer, WebRoute, checked_form, signed_in
+from dhr_engine.web.forms import FormState
+
+router = APIRouter(route_class=WebRoute)
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    request: ReturnRequest
+    case: Case
+    agency: str
+    due: Deadline | None
+
+    @property
+    def colour(self) -> str:
+        return STAGE_COLOURS.get(self.request.stage, "grey")
+
+
+def _rows(session: Session, viewer: Viewer, cases: list[Case]) -> list[ReturnRow]:
+    rows = []
+    for case in cases:
+        acting = viewer.actor.on_case(policy.case_roles(session, viewer.actor, case.id))
+        query = (
+            select(ReturnRequest)
+            .where(ReturnRequest.case_id == case.id, policy.return_visibility_clause(acting))
+            .order_by(col(ReturnRequest.requested_on))
+        )
+        for r in session.exec(query).all():
+            agency = session.get(Agency, r.agency_id)
+            rows.append(ReturnRow(r, case, agency.name if agency else "", return_service.due_row(session, r)))
+    return rows
+
+
+@router.get("/returns")
+def my_returns(page: Page = Depends(signed_in)) -> Response:
+    with page.ctx.reader() as uow:
+        cases = access.visible_cases(uow.session, page.me)
+        rows = _rows(uow.session, page.me, cases)
+    rows.sort(key=lambda r: (r.request.stage in {"accepted", "withdrawn"}, r.case.ref, r.agency))
+    return page.render(
+        "web/returns/list.html", {"title": "Agency returns", "rows": rows, "case": None, "kinds": KINDS}
+    )
+
+
+def _case_returns(page: Page, ref: str, form: FormState, status: int = 200) -> Response:
+    with page.ctx.reader() as uow:
+        case, _acting = access.open_case(uow.session, page.me, ref)
+        acting = case_actor(uow.session, page.me.actor, case)
+        rows = _rows(uow.session, page.me, [case])
+        may_request = acting.has_any(REQUESTERS) and case.closed_on is None
+        agencies = list(
+            uow.session.exec(
+                select(Agency)
+                .where((col(Agency.csp_id) == case.csp_id) | col(Agency.csp_id).is_(None))
+                .order_by(col(Agency.name))
+            ).all()
+        )
+        may_merge = access.may(acting, policy.Action.RETURNS_VIEW_ALL)
+    return page.render(
+        "web/returns/list.html",
+        {
+            "title": f"Agency returns: {case.ref}",
+            "rows": rows,
+            "case": case,
+            "kinds": KINDS,
+            "may_request": may_request,
+            "may_merge": may_merge,
+            "agencies": agencies,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@router.get("/cases/{ref}/returns")
+def case_returns(ref: str, page: Page = Depends(signed_in)) -> Response:
+    return _case_returns(page, ref, FormState())
+
+
+@router.post("/cases/{ref}/returns")
+def request_returns(
+    ref: str, page: Page = Depends(signed_in), form_data: FormData = Depends(checked_form)
+) -> Response:
+    form = FormState.from_form(form_data)
+    kind = form.require("kind", "Select what to ask for")
+    chosen = [str(v) for v in form_data.getlist("agency_ids") if isinstance(v, str)]
+    ids: list[uuid.UUID] = []
+    for text in chosen:
+        try:
+            ids.append(uuid.UUID(text))
+        except ValueError:
+            form.add("agency_ids", "Select agencies from the list")
+    if not chosen:
+        form.add("agency_ids", "Select at least one agency")
+    note = form.value("note").strip()
+    if form.ok:
+        with page.ctx.reader() as uow:
+            case, _acting = access.open_case(uow.session, page.me, ref)
+        try:
+            made = return_service.request_returns(
+                page.ctx.uow(),
+                actor=page.me.actor,
+                clock=page.ctx.clock,
+                case_id=case.id,
+                agency_ids=ids,
+                kind=kind,
+                note=note,
+            )
+        except DhrError as err:
+            form.absorb(err, {"agency_ids": "agency_ids", "kind": "kind", "note": "note"})
+        else:
+            label = KINDS[kind].label.lower() if kind in KINDS else kind
+            count = len(made)
+            page.flash(
+                f"Asked {count} {'agency' if count == 1 else 'agencies'} for a {label}. "
+                "The request letters are queued for drafting."
+            )
+            return page.redirect(f"/cases/{ref}/returns")
+    return _case_returns(page, ref, form, 400)
+
+
+# --- one request ----------------------------------------------------------------------------------
+
+
+def render_request(page: Page, request_id: uuid.UUID, form: FormState, status: int = 200) -> Response:
+    with page.ctx.reader() as uow:
+        view = load_request_view(uow, page.me.actor, request_id, page.ctx.clock.today())
+    return page.render(
+        "web/returns/request.html",
+        {"title": f"{view.kind_label} from {view.agency}", "v": view, "case": view.case, "form": form},
+        status=status,
+    )
+
+
+@router.get("/returns/{request_id}")
+def request_page(request_id: uuid.UUID, page: Page = Depends(signed_in)) -> Response:
+    return render_request(page, request_id, FormState())
+
+
+@router.post("/returns/{request_id}/step")
+def fire_step(
+    request_id: uuid.UUID, page: Page = Depends(signed_in), form_data: FormData = Depends(checked_form)
+) -> Response:
+    form = FormState.from_form(form_data)
+    trigger = form.require("trigger", "Choose a step")
+    with page.ctx.reader() as uow:
+        view = load_request_view(uow, page.me.actor, request_id, page.ctx.clock.today())
+    step = next((s for s in view.steps if s.trigger == trigger), None)
+    field = f"reason_{trigger}"
+    reason = form.value(field).strip()
+    if step is None:
+        form.general.append("You cannot take that step on this return now.")
+    elif step.requires_reason and not reason:
+        form.add(field, "Say why: the agency sees this comment")
+    version = form.value("expected_version")
+    if form.ok and step is not None:
+        try:
+            return_service.fire_return(
+                page.ctx.uow(),
+                actor=page.me.actor,
+                clock=page.ctx.clock,
+                request_id=request_id,
+                trigger=trigger,
+                reason=reason,
+                expected_version=int(version) if version.isdigit() else None,
+            )
+        except DhrError as err:
+            form.absorb(err, {"reason": field})
+        else:
+            with page.ctx.reader() as uow:
+                moved = load_request_view(uow, page.me.actor, request_id, page.ctx.clock.today())
+            page.flash(f"Done: {step.label}. The return is now: {moved.stage_label}.")
+            return page.redirect(f"/returns/{request_id}")
+    return render_request(page, request_id, form, 409 if form.general else 400)
+
+
+@router.post("/returns/{request_id}/chase")
+def chase(
+    request_id: uuid.UUID, page: Page = Depends(signed_in), form_data: FormData = Depends(checked_form)
+) -> Response:
+    form = FormState.from_form(form_data)
+    escalate = form.value("escalate") == "yes"
+    try:
+        return_service.chase_return(
+            page.ctx.uow(),
+            actor=page.me.actor,
+            clock=page.ctx.clock,
+            request_id=request_id,
+            escalate=escalate,
+            note=form.value("chase_note").strip(),
+        )
+    except DhrError as err:
+        form.absorb(err, {"note": "chase_note"})
+        return render_request(page, request_id, form, 400)
+    page.flash(
+        "Escalated to the agency's senior manager and the CSP chair."
+        if escalate
+        else "A reminder is on its way to the agency's author and manager."
+    )
+    return page.redirect(f"/returns/{request_id}")

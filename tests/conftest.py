@@ -26,6 +26,7 @@ from dhr_engine.domain.clock import FakeClock
 from dhr_engine.persistence import all_tables  # noqa: F401
 from dhr_engine.persistence.db import make_engine, normalise_url
 from dhr_engine.persistence.schema import upgrade
+from tests.api.scenario import World, build_world
 
 REQUIRE_SERVICES = os.environ.get("DHR_REQUIRE_SERVICES") == "1"
 PG_ADMIN_URL = os.environ.get("DHR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -134,3 +135,15 @@ def ref(ctx: AppContext) -> Reference:
 def lite_ref(lite: AppContext) -> Reference:
     """The demo reference data on the SQLite-only context."""
     return seed(lite)
+
+
+@pytest.fixture
+def world(lite: AppContext, lite_ref: Reference) -> World:
+    """The two-case world of tests/api/scenario.py on SQLite (every role, two agencies)."""
+    return build_world(lite, lite_ref)
+
+
+@pytest.fixture
+def any_world(ctx: AppContext, ref: Reference) -> World:
+    """The two-case world on SQLite and on PostgreSQL."""
+    return build_world(ctx, ref)

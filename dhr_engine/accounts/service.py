@@ -1,6 +1,6 @@
 """The directory: user accounts and partner agencies, kept by an administrator.
 
-Used by the API (routes/admin.py) and the command line (`dhr user ...`). Callers hold the
+Used by the API (accounts/api.py) and the command line (`dhr user ...`). Callers hold the
 transaction (a UnitOfWork); these functions check and change rows. Passwords are hashed here and
 never logged, returned or put in an error message.
 """

@@ -26,8 +26,8 @@ How a router (yours, in its own module) gets them — sync `def` endpoints, they
     def mine(actor: ActorDep) -> ...:                  # the signed-in user's Actor (global roles)
         ...
 
-Register the module by adding its name to `router_modules` in dhr_engine/api/routes/__init__.py.
-Writes go through a service (services/*) with `ctx.uow()` and `actor=access.actor`; raise the
+The router lives in the domain's api.py; add it to ROUTERS in dhr_engine/bootstrap.py.
+Writes go through the domain's service (service.py) with `ctx.uow()` and `actor=access.actor`; raise the
 errors of dhr_engine.errors (api/errors.py maps them to JSON). Never write case.stage yourself.
 
 Each sync dependency and each sync endpoint is one turn of the worker thread (and a sync endpoint
@@ -36,7 +36,7 @@ thread (main.py), so a request waits behind every other request once per turn. `
 authenticates and loads the case in one read transaction on one turn. A route on a hot path can
 do everything in one turn and one read transaction: an `async def` endpoint taking a `CaseRequest`
 (token checked, nothing read yet) that runs its work with `run_in_threadpool` and calls
-`request.check(uow.session)` inside its own reader (routes/cases.py: get_case, fire_trigger).
+`request.check(uow.session)` inside its own reader (cases/api.py: get_case, fire_trigger).
 """
 
 from __future__ import annotations

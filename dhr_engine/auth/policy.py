@@ -14,7 +14,7 @@ Deny by default. Three questions, answered here and nowhere else:
 
 2. What may they do on it?  (`POLICY`, `may`, `require`)
    Roles are the user's global roles plus their roles on that one case. Which role may fire which
-   workflow trigger stays in the workflow files (services.cases.require_role); this table covers
+   workflow trigger stays in the workflow files (cases.service.require_role); this table covers
    everything else.
 
 3. Which fields may they read?  (`FIELD_RULES`, `person_view`, `case_view`, ...)

@@ -9,24 +9,26 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import import_module
 from typing import Any
 
 from sqlalchemy import text
 
+from dhr_engine.bench import fire, http, letters, lifecycle, memory, scale, sweep
 from dhr_engine.bench.database import BenchDatabase
 from dhr_engine.bench.results import MetricResult
 from dhr_engine.bench.sizes import Sizes
 
-# metric name -> module with run(db, sizes) -> list[MetricResult], in the order they run
-METRICS: dict[str, str] = {
-    "fire_trigger": "dhr_engine.bench.fire",
-    "lifecycle": "dhr_engine.bench.lifecycle",
-    "memory": "dhr_engine.bench.memory",
-    "scale": "dhr_engine.bench.scale",
-    "sweep": "dhr_engine.bench.sweep",
-    "http": "dhr_engine.bench.http",
-    "letters": "dhr_engine.bench.letters",
+Metric = Callable[[BenchDatabase, Sizes], list[MetricResult]]
+
+# metric name -> its run(db, sizes), in the order they run
+METRICS: dict[str, Metric] = {
+    "fire_trigger": fire.run,
+    "lifecycle": lifecycle.run,
+    "memory": memory.run,
+    "scale": scale.run,
+    "sweep": sweep.run,
+    "http": http.run,
+    "letters": letters.run,
 }
 
 Progress = Callable[[str], None]
@@ -82,7 +84,7 @@ def run_metrics(
     for name in names:
         progress(name)
         started = time.perf_counter()
-        run: Callable[[BenchDatabase, Sizes], list[MetricResult]] = import_module(METRICS[name]).run
+        run = METRICS[name]
         report.results.extend(run(db, sizes))
         report.seconds[name] = round(time.perf_counter() - started, 1)
     return report

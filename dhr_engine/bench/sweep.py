@@ -9,8 +9,6 @@ transaction per second (one item can hardly cost less than one write transaction
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import statistics
 import time
 from collections.abc import Callable
@@ -25,9 +23,9 @@ from dhr_engine.bench.database import BenchDatabase
 from dhr_engine.bench.results import MetricResult, Target
 from dhr_engine.bench.sizes import Sizes
 from dhr_engine.bench.timing import median_seconds, rate
+from dhr_engine.deadlines.scheduled import sweep_due
 from dhr_engine.persistence.tables import Deadline
 
-SWEEP_MODULE = "dhr_engine.deadlines.scheduled"
 # each round sweeps every due row (10,000: a few seconds on SQLite, about 30 s on PostgreSQL,
 # which keeps `dhr bench` on a fresh PostgreSQL database under ten minutes)
 SWEEP_ROUNDS = {"sqlite": 2, "postgresql": 1}
@@ -35,7 +33,7 @@ QUERY_TARGET = Target(on="figure", direction="lower", value=1.0)
 SWEEP_TARGET_SQLITE = Target(on="figure", direction="higher", value=2000.0)
 
 DEADLINE = cast(Table, Deadline.__table__)  # type: ignore[attr-defined]
-NOTICE_TABLE = "deadline_notice"  # the scheduler's claims (services/sweep.py), when present
+NOTICE_TABLE = "deadline_notice"  # the scheduler's claims (deadlines/scheduled.py), when present
 
 
 def due_query(today: date, batch: int) -> Any:
@@ -55,16 +53,6 @@ def query_plan(conn: Connection, statement: Any) -> list[str]:
         return [str(r[0]) for r in rows]
     rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
     return [str(r[-1]) for r in rows]
-
-
-def sweep_function() -> Callable[..., int] | None:
-    try:
-        if importlib.util.find_spec(SWEEP_MODULE) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    function = getattr(importlib.import_module(SWEEP_MODULE), "sweep_due", None)
-    return cast(Callable[..., int], function) if callable(function) else None
 
 
 def _query_result(db: BenchDatabase, sizes: Sizes, today: date) -> MetricResult:
@@ -159,12 +147,4 @@ def _sweep_result(db: BenchDatabase, sizes: Sizes, today: date, sweep: Callable[
 
 def run(db: BenchDatabase, sizes: Sizes) -> list[MetricResult]:
     today = db.ctx.clock.today()
-    results = [_query_result(db, sizes, today)]
-    sweep = sweep_function()
-    if sweep is not None:
-        results.append(_sweep_result(db, sizes, today, sweep))
-    else:
-        results[0].detail["sweep"] = (
-            f"{SWEEP_MODULE}.sweep_due is not present yet: only the query is measured"
-        )
-    return results
+    return [_query_result(db, sizes, today), _sweep_result(db, sizes, today, sweep_due)]

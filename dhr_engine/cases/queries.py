@@ -1,8 +1,8 @@
 """What the case page shows, gathered in one read transaction (no business rules here).
 
-The actions come from services.cases.available_triggers; blocked ones carry the descriptions of
+The actions come from cases.service.available_triggers; blocked ones carry the descriptions of
 the guards that block them (workflow.guards.GUARDS); the clocks come from
-services.deadlines.explain.
+deadlines.service.explain.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ class Board:
 
 
 def attention_for(uow: UnitOfWork, viewer: Viewer, today: date) -> Board:
-    """The scheduler's attention list (services.attention) with the rows the pages show.
+    """The scheduler's attention list (deadlines.queries) with the rows the pages show.
 
     "Escalated" means the scheduler has sent an escalation notice for the deadline; escalated
     deadlines are also listed among the overdue ones.

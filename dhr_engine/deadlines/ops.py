@@ -3,7 +3,7 @@
 fire_trigger runs this for every change of stage, so it reads the case's open deadlines as plain
 rows with one query, works on them in memory, and writes them back with one UPDATE (executemany)
 for the rows it changed and one INSERT, queued with the command's other rows, for the rows it
-opened: no ORM object per deadline. The rules are those of services/deadlines.py, shared with it.
+opened: no ORM object per deadline. The rules are those of deadlines/service.py, shared with it.
 """
 
 from __future__ import annotations

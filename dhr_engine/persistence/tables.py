@@ -100,7 +100,7 @@ class Case(SQLModel, table=True):
     audit_head: str = Field(default="", max_length=64)
 
     # Optimistic lock: every UPDATE says "WHERE version = <what I read>" (LIBRARIES.md §3). The
-    # version is raised once per command by services.cases.get_case_for_update, not per flush.
+    # version is raised once per command by persistence.case_lookup.get_case_for_update, not per flush.
     __mapper_args__ = {"version_id_col": _CASE_VERSION, "version_id_generator": False}
 
 

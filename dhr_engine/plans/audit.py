@@ -1,7 +1,7 @@
 """Audit every change to a plan: on the review's case chain, or in the plan's own record.
 
 A review's action plan belongs to its case, so its changes join the case's hash-chained audit
-trail (services.audit.append_event). A priority plan has no case; its changes go to
+trail (audit.service.append_event). A priority plan has no case; its changes go to
 PlanAuditRecord, an append-only sequence per plan (nothing updates or deletes its rows).
 """
 

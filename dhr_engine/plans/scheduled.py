@@ -1,6 +1,6 @@
 """The scheduler's chase of CSP priority plans: reminders, due-day notices and escalations.
 
-A review's action plan is chased through `deadline` rows (plans/deadlines.py, services/sweep.py). A
+A review's action plan is chased through `deadline` rows (plans/deadlines.py, deadlines/scheduled.py). A
 priority plan has no case, so it has no deadline rows; this module chases what `dhr plans due`
 lists (plans/monitoring.py `due_items`), with the same guarantees as the deadline sweep:
 

@@ -34,21 +34,27 @@ from sqlalchemy import ColumnElement, bindparam, false, or_, true
 from sqlmodel import Session, col, select
 
 from dhr_engine.domain.actor import Actor
-from dhr_engine.domain.roles import AGENCY_ROLES, Role
+from dhr_engine.domain.roles import (
+    AGENCY_ROLES,
+    CASE_ROLES,
+    GLOBAL_ROLES,
+    IDENTITY_FULL,
+    IDENTITY_SUBJECTS,
+    Role,
+    roles_that,
+)
 from dhr_engine.errors import CaseNotFound, PermissionDenied
 from dhr_engine.persistence.tables import AuditEvent, Case, CaseMember, Deadline, Person, ReturnRequest, User
 
-R = Role
-
-CSP_STAFF = frozenset({R.ADMIN, R.CSP_OFFICER, R.CSP_CHAIR})
-CASE_STAFF = frozenset({R.INDEPENDENT_CHAIR, R.OVERVIEW_AUTHOR, R.PANEL_MEMBER})
+CSP_STAFF = GLOBAL_ROLES
+CASE_STAFF = frozenset(role for role in CASE_ROLES if role not in AGENCY_ROLES)
 EVERY_CASE_ROLE = CSP_STAFF | CASE_STAFF | AGENCY_ROLES
 # Who may see everything about the people of a case (real names, dates of birth, addresses,
 # contact details of every person, family included).
-FULL_IDENTITY = frozenset({R.CSP_OFFICER, R.INDEPENDENT_CHAIR, R.OVERVIEW_AUTHOR})
+FULL_IDENTITY = roles_that(IDENTITY_FULL)
 # Who may see the real name and date of birth of the subjects (victim and perpetrator) only: an
 # agency searches its records by them (scoping request), and the CSP chair decides on the review.
-SUBJECT_IDENTITY = FULL_IDENTITY | frozenset({R.CSP_CHAIR, R.PANEL_MEMBER}) | AGENCY_ROLES
+SUBJECT_IDENTITY = roles_that(IDENTITY_SUBJECTS)
 SUBJECT_PERSON_ROLES = frozenset({"victim", "perpetrator"})
 
 
@@ -78,30 +84,9 @@ class Action(StrEnum):
     USERS_MANAGE = "users:manage"
 
 
-# THE policy table: action -> the roles that may do it (global roles, or roles on the case).
-POLICY: Mapping[Action, frozenset[Role]] = {
-    Action.CASE_OPEN: frozenset({R.ADMIN, R.CSP_OFFICER}),
-    Action.CASE_VIEW: EVERY_CASE_ROLE,
-    Action.CASE_SUMMARY: CSP_STAFF | CASE_STAFF,
-    Action.CASE_TRIGGERS: EVERY_CASE_ROLE,
-    Action.CASE_FIRE: EVERY_CASE_ROLE,
-    Action.AUDIT_VIEW: EVERY_CASE_ROLE,
-    Action.AUDIT_VIEW_FULL: CSP_STAFF | frozenset({R.INDEPENDENT_CHAIR, R.OVERVIEW_AUTHOR}),
-    Action.DEADLINES_VIEW: EVERY_CASE_ROLE,
-    Action.MEMBERS_VIEW: EVERY_CASE_ROLE,
-    Action.MEMBERS_MANAGE: frozenset({R.ADMIN, R.CSP_OFFICER, R.INDEPENDENT_CHAIR}),
-    Action.PROCEEDINGS_VIEW: EVERY_CASE_ROLE,
-    Action.PROCEEDINGS_NOTES: CSP_STAFF | frozenset({R.INDEPENDENT_CHAIR, R.OVERVIEW_AUTHOR}),
-    Action.PROCEEDINGS_MANAGE: frozenset({R.CSP_OFFICER, R.INDEPENDENT_CHAIR}),
-    Action.FAMILY_VIEW: frozenset({R.CSP_OFFICER, R.CSP_CHAIR, R.INDEPENDENT_CHAIR, R.OVERVIEW_AUTHOR}),
-    Action.FAMILY_MANAGE: frozenset({R.CSP_OFFICER, R.INDEPENDENT_CHAIR}),
-    Action.PEOPLE_VIEW: EVERY_CASE_ROLE,
-    Action.RETURNS_VIEW_ALL: CSP_STAFF | CASE_STAFF,
-    Action.AGENCIES_VIEW: CSP_STAFF,
-    Action.AGENCIES_MANAGE: frozenset({R.ADMIN}),
-    Action.USERS_VIEW: frozenset({R.ADMIN, R.CSP_OFFICER}),
-    Action.USERS_MANAGE: frozenset({R.ADMIN}),
-}
+# The policy table: action -> the roles that may do it (global roles, or roles on the case), read
+# from the role table (domain/roles.py), where each role lists what it may do.
+POLICY: Mapping[Action, frozenset[Role]] = {action: roles_that(action.value) for action in Action}
 
 # Field rules: (resource, field) -> roles that may read it. A field not named here is readable by
 # anyone who may read the resource.

@@ -22,7 +22,7 @@ from dhr_engine.deadlines import service as deadline_service
 from dhr_engine.deadlines.queries import DUE_SOON_DAYS
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.family_log import KINDS as FAMILY_KINDS
-from dhr_engine.domain.roles import Role
+from dhr_engine.domain.roles import Role, role_label
 from dhr_engine.persistence.tables import (
     Agency,
     AuditEvent,
@@ -81,7 +81,7 @@ class CaseView:
 
 
 def role_words(role: str) -> str:
-    return role.replace("_", " ").replace("csp", "CSP")
+    return role_label(role)
 
 
 def action_views(definition: WorkflowDefinition, triggers: list[AvailableTrigger]) -> list[ActionView]:

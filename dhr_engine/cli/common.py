@@ -17,7 +17,7 @@ from dhr_engine.auth.actors import actor_for_user
 from dhr_engine.config import Settings
 from dhr_engine.context import AppContext
 from dhr_engine.domain.actor import Actor
-from dhr_engine.domain.roles import Role
+from dhr_engine.domain.roles import CONSOLE, roles_that
 from dhr_engine.errors import DhrError, TransitionBlocked
 from dhr_engine.persistence.schema import upgrade
 from dhr_engine.persistence.tables import User
@@ -26,7 +26,7 @@ from dhr_engine.workflow.guards import GUARDS
 console = Console()
 err_console = Console(stderr=True)
 
-CONSOLE_ROLES = frozenset({Role.ADMIN, Role.CSP_OFFICER, Role.CSP_CHAIR, Role.INDEPENDENT_CHAIR})
+CONSOLE_ROLES = roles_that(CONSOLE)
 
 AsOption = typer.Option(
     None,

@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, Table, func, insert, update
 from sqlmodel import Session, col, select
 
 from dhr_engine.deadlines.addressees import Person
-from dhr_engine.deadlines.rungs import Rung
 from dhr_engine.domain.calendar import format_date
+from dhr_engine.domain.reminders import Rung
 from dhr_engine.errors import NotFound
 from dhr_engine.persistence.tables import Deadline, OutboxItem, new_id
 from dhr_engine.persistence.tables_scheduler import Notification

@@ -36,9 +36,9 @@ from dhr_engine.audit.service import append_event
 from dhr_engine.context import AppContext
 from dhr_engine.deadlines.addressees import Directory, load_directory
 from dhr_engine.deadlines.notifications import QueuedRows, insert_queued, notice_text, queue_for_notice
-from dhr_engine.deadlines.rungs import Rung, Step, horizon_days, roles_for, step_for
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.clock import LONDON
+from dhr_engine.domain.reminders import Rung, Step, horizon_days, roles_for, step_for
 from dhr_engine.errors import DhrError
 from dhr_engine.persistence.tables import Case, Deadline, new_id
 from dhr_engine.persistence.tables_scheduler import DeadlineNotice

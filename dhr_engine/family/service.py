@@ -11,14 +11,14 @@ from dhr_engine.deadlines.service import close_by_key, validate_effective_date
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.clock import Clock
 from dhr_engine.domain.family_log import KINDS
-from dhr_engine.domain.roles import Role
+from dhr_engine.domain.roles import roles_that
 from dhr_engine.errors import ValidationFailed
 from dhr_engine.persistence import case_lookup
 from dhr_engine.persistence.tables import FamilyContact
 from dhr_engine.persistence.unit_of_work import UnitOfWork
 
 CLOSES = {"first_letter_sent": "family_first_letter", "leaflet_sent": "family_first_letter"}
-RECORDERS = frozenset({Role.CSP_OFFICER, Role.INDEPENDENT_CHAIR})
+RECORDERS = roles_that("family:manage")
 
 
 def record_family_contact(

@@ -13,20 +13,25 @@ On a case they can see:
 
 from __future__ import annotations
 
-from dhr_engine.auth.policy import FULL_IDENTITY
 from dhr_engine.domain.actor import Actor
-from dhr_engine.domain.roles import AGENCY_ROLES, Role
+from dhr_engine.domain.roles import (
+    AGENCY_ROLES,
+    LETTERS_DRAFT,
+    LETTERS_FAMILY,
+    LETTERS_REGISTER,
+    LETTERS_SEND,
+    Role,
+    roles_that,
+)
 from dhr_engine.errors import PermissionDenied
 from dhr_engine.letters.catalogue import LetterSpec
 from dhr_engine.persistence.tables_letters import Letter
 
 R = Role
-REGISTER_ROLES = frozenset(
-    {R.ADMIN, R.CSP_OFFICER, R.CSP_CHAIR, R.INDEPENDENT_CHAIR, R.OVERVIEW_AUTHOR, R.SYSTEM}
-)
-DRAFT_ROLES = frozenset({R.CSP_OFFICER, R.INDEPENDENT_CHAIR, R.SYSTEM})
-SEND_ROLES = frozenset({R.CSP_OFFICER})
-FAMILY_LETTER_ROLES = FULL_IDENTITY | frozenset({R.SYSTEM})
+REGISTER_ROLES = roles_that(LETTERS_REGISTER)
+DRAFT_ROLES = roles_that(LETTERS_DRAFT)
+SEND_ROLES = roles_that(LETTERS_SEND)
+FAMILY_LETTER_ROLES = roles_that(LETTERS_FAMILY)
 
 
 def may_see_letter(actor: Actor, letter: Letter) -> bool:

@@ -11,13 +11,13 @@ from dhr_engine.audit.service import append_event
 from dhr_engine.auth.actors import actor_on_case
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.clock import Clock
-from dhr_engine.domain.roles import AGENCY_ROLES, CASE_ROLES, Role
+from dhr_engine.domain.roles import AGENCY_ROLES, CASE_ROLES, Role, roles_that
 from dhr_engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from dhr_engine.persistence.case_lookup import get_case_for_update
 from dhr_engine.persistence.tables import CaseAgency, CaseMember, User
 from dhr_engine.persistence.unit_of_work import UnitOfWork
 
-MANAGERS = frozenset({Role.CSP_OFFICER, Role.ADMIN, Role.INDEPENDENT_CHAIR})
+MANAGERS = roles_that("members:manage")
 
 
 def _case_role(role: str) -> Role:

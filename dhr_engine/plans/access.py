@@ -14,12 +14,12 @@ from sqlmodel import Session
 
 from dhr_engine.auth.actors import actor_on_case
 from dhr_engine.domain.actor import Actor
-from dhr_engine.domain.roles import AGENCY_ROLES, Role
+from dhr_engine.domain.roles import AGENCY_ROLES, PLANS_EDIT_PRIORITY, PLANS_EDIT_REVIEW, Role, roles_that
 from dhr_engine.errors import PermissionDenied
 from dhr_engine.persistence.tables_plans import Plan, PlanAction
 
-REVIEW_EDITORS = frozenset({Role.ADMIN, Role.CSP_OFFICER, Role.CSP_CHAIR, Role.INDEPENDENT_CHAIR})
-PRIORITY_EDITORS = frozenset({Role.ADMIN, Role.CSP_OFFICER, Role.CSP_CHAIR})
+REVIEW_EDITORS = roles_that(PLANS_EDIT_REVIEW)
+PRIORITY_EDITORS = roles_that(PLANS_EDIT_PRIORITY)
 
 
 def plan_actor(session: Session, actor: Actor, plan: Plan) -> Actor:

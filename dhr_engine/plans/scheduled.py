@@ -48,10 +48,10 @@ from sqlmodel import Session, col, select
 from dhr_engine.context import AppContext
 from dhr_engine.deadlines.addressees import Person
 from dhr_engine.deadlines.notifications import EMAIL_TOPIC, NoticeText, QueuedRows, insert_queued
-from dhr_engine.deadlines.rungs import Rung, Step, horizon_days, roles_for, step_for
 from dhr_engine.deadlines.scheduled import add_notice_counts, today_in_london, worker_label
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.calendar import format_date
+from dhr_engine.domain.reminders import Rung, Step, horizon_days, roles_for, step_for
 from dhr_engine.domain.roles import AGENCY_ROLES, GLOBAL_ROLES, Role
 from dhr_engine.persistence.tables import Agency, User, new_id
 from dhr_engine.persistence.tables_plan_chase import PlanNotice

@@ -10,14 +10,14 @@ from dhr_engine.auth import actors
 from dhr_engine.deadlines.service import validate_effective_date
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.clock import Clock
-from dhr_engine.domain.roles import Role
+from dhr_engine.domain.roles import roles_that
 from dhr_engine.errors import NotFound, ValidationFailed
 from dhr_engine.persistence import case_lookup
 from dhr_engine.persistence.tables import ParallelProceeding
 from dhr_engine.persistence.unit_of_work import UnitOfWork
 
 KINDS = ("criminal_trial", "inquest", "iopc", "other")
-RECORDERS = frozenset({Role.CSP_OFFICER, Role.INDEPENDENT_CHAIR})
+RECORDERS = roles_that("proceedings:manage")
 
 
 def record_proceeding(

@@ -19,12 +19,12 @@ from sqlmodel import Session, col, select
 from dhr_engine.auth import policy
 from dhr_engine.auth.policy import Action
 from dhr_engine.domain.actor import Actor
-from dhr_engine.domain.roles import AGENCY_ROLES, Role
+from dhr_engine.domain.roles import AGENCY_ROLES, RETURNS_REQUEST, roles_that
 from dhr_engine.errors import NotFound, PermissionDenied
 from dhr_engine.persistence.tables import Case, ReturnRequest
 
 # Who may ask agencies for returns and chase them.
-REQUESTERS = frozenset({Role.ADMIN, Role.CSP_OFFICER, Role.INDEPENDENT_CHAIR})
+REQUESTERS = roles_that(RETURNS_REQUEST)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from dhr_engine.deadlines.rungs import Rung, escalation, next_after, roles_for, step_for
+from dhr_engine.domain.reminders import Rung, escalation, next_after, roles_for, step_for
 from dhr_engine.domain.roles import Role
 from dhr_engine.workflow.definition import ReminderRule
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, status
-from sqlalchemy import ColumnElement, bindparam, exists, func, or_
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -29,6 +27,7 @@ from dhr_engine.api.paging import Page
 from dhr_engine.auth import policy
 from dhr_engine.auth.policy import Action
 from dhr_engine.cases import service as case_service
+from dhr_engine.cases.queries import NEXT_DUE, next_due_by_case, overdue_clause, roles_by_case
 from dhr_engine.cases.schemas import (
     CaseOpenIn,
     CaseOut,
@@ -44,11 +43,11 @@ from dhr_engine.context import AppContext
 from dhr_engine.deadlines import service as deadline_service
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.calendar import format_date
-from dhr_engine.domain.roles import AGENCY_ROLES, Role
+from dhr_engine.domain.roles import AGENCY_ROLES
 from dhr_engine.errors import StaleCase
 from dhr_engine.persistence import case_lookup
 from dhr_engine.persistence.facts import SqlCaseFacts
-from dhr_engine.persistence.tables import AuditEvent, Case, CaseMember, Deadline, Person
+from dhr_engine.persistence.tables import AuditEvent, Case, CaseMember, Person
 from dhr_engine.workflow.flow import CaseFlow
 
 router = APIRouter(prefix=API_PREFIX, tags=["cases"])
@@ -69,64 +68,10 @@ def stage_label(ctx: AppContext, case: Case) -> str:
         return case.stage.replace("_", " ")
 
 
-def _case_due(session: Session, case_ids: Sequence[uuid.UUID], today: date) -> dict[uuid.UUID, date]:
-    """The earliest open, running deadline of each case (the case's own, not agency returns')."""
-    rows = session.exec(
-        select(Deadline.case_id, func.min(Deadline.adjusted_due))
-        .where(
-            col(Deadline.case_id).in_(case_ids),
-            Deadline.status == "open",
-            col(Deadline.paused_since).is_(None),
-            col(Deadline.subject_type).is_(None),
-        )
-        .group_by(col(Deadline.case_id))
-    ).all()
-    return {case_id: due for case_id, due in rows}
-
-
-# The same for one case, built once (a case is read on every GET and after every trigger); run on
-# the reader's connection, as case_out is only called in a reader (nothing unflushed to see).
-_NEXT_DUE = select(func.min(Deadline.adjusted_due)).where(
-    col(Deadline.case_id) == bindparam("case_id"),
-    col(Deadline.status) == "open",
-    col(Deadline.paused_since).is_(None),
-    col(Deadline.subject_type).is_(None),
-)
-
-
-def _overdue_clause(today: date) -> ColumnElement[bool]:
-    return exists().where(
-        col(Deadline.case_id) == col(Case.id),
-        col(Deadline.status) == "open",
-        col(Deadline.paused_since).is_(None),
-        col(Deadline.subject_type).is_(None),
-        col(Deadline.adjusted_due) < today,
-    )
-
-
-def _roles_by_case(
-    session: Session, actor: Actor, case_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, set[str]]:
-    """The actor's valid roles on each case (agency roles only for their own agency)."""
-    out: dict[uuid.UUID, set[str]] = {}
-    if actor.user_id is None:
-        return out
-    rows = session.exec(
-        select(CaseMember.case_id, CaseMember.role, CaseMember.agency_id).where(
-            CaseMember.user_id == actor.user_id, col(CaseMember.case_id).in_(list(case_ids))
-        )
-    ).all()
-    for case_id, role, agency_id in rows:
-        if Role(role) in AGENCY_ROLES and (actor.agency_id is None or agency_id != actor.agency_id):
-            continue
-        out.setdefault(case_id, set()).add(role)
-    return out
-
-
 def case_out(ctx: AppContext, session: Session, actor: Actor, case: Case) -> dict[str, Any]:
     """The case as this (case-resolved) actor may read it (`session`: a reader's)."""
     today = ctx.clock.today()
-    due = session.connection().execute(_NEXT_DUE, {"case_id": case.id}).scalar()
+    due = session.connection().execute(NEXT_DUE, {"case_id": case.id}).scalar()
     data = policy.case_view(actor, case)
     data.update(
         stage_label=stage_label(ctx, case),
@@ -160,7 +105,7 @@ def list_cases(
         if stage:
             query = query.where(Case.stage == stage)
         if overdue is not None:
-            clause = _overdue_clause(today)
+            clause = overdue_clause(today)
             query = query.where(clause if overdue else ~clause)
         if role is not None or mine:
             member = select(CaseMember.case_id).where(
@@ -177,8 +122,8 @@ def list_cases(
         total_page = paginate(session, query, page, lambda c: c)
         cases: list[Case] = total_page["items"]
         ids = [c.id for c in cases]
-        dues = _case_due(session, ids, today)
-        roles = _roles_by_case(session, actor, ids)
+        dues = next_due_by_case(session, ids, today)
+        roles = roles_by_case(session, actor, ids)
         glob = {r.value for r in actor.global_roles}
         total_page["items"] = [
             {

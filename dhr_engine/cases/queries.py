@@ -1,4 +1,6 @@
-"""What the case page shows, gathered in one read transaction (no business rules here).
+"""Reads of cases: what the case page shows, gathered in one read transaction, and the queries the
+JSON API's case routes run (next deadline per case, overdue, the caller's roles). No business
+rules here.
 
 The actions come from cases.service.available_triggers; blocked ones carry the descriptions of
 the guards that block them (workflow.guards.GUARDS); the clocks come from
@@ -7,10 +9,13 @@ deadlines.service.explain.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import ColumnElement, bindparam, exists, func
 from sqlmodel import Session, col, select
 
 from dhr_engine.audit.wording import describe
@@ -22,7 +27,7 @@ from dhr_engine.deadlines import service as deadline_service
 from dhr_engine.deadlines.queries import DUE_SOON_DAYS
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.family_log import KINDS as FAMILY_KINDS
-from dhr_engine.domain.roles import Role, role_label
+from dhr_engine.domain.roles import AGENCY_ROLES, Role, role_label
 from dhr_engine.persistence.tables import (
     Agency,
     AuditEvent,
@@ -231,3 +236,55 @@ CASE_ROLE_CHOICES = [
     Role.AGENCY_AUTHOR,
     Role.AGENCY_MANAGER,
 ]
+
+
+def next_due_by_case(session: Session, case_ids: Sequence[uuid.UUID], today: date) -> dict[uuid.UUID, date]:
+    """The earliest open, running deadline of each case (the case's own, not agency returns')."""
+    rows = session.exec(
+        select(Deadline.case_id, func.min(Deadline.adjusted_due))
+        .where(
+            col(Deadline.case_id).in_(case_ids),
+            Deadline.status == "open",
+            col(Deadline.paused_since).is_(None),
+            col(Deadline.subject_type).is_(None),
+        )
+        .group_by(col(Deadline.case_id))
+    ).all()
+    return {case_id: due for case_id, due in rows}
+
+
+# The same for one case, built once (a case is read on every GET and after every trigger); run on
+# the reader's connection, as case_out is only called in a reader (nothing unflushed to see).
+NEXT_DUE = select(func.min(Deadline.adjusted_due)).where(
+    col(Deadline.case_id) == bindparam("case_id"),
+    col(Deadline.status) == "open",
+    col(Deadline.paused_since).is_(None),
+    col(Deadline.subject_type).is_(None),
+)
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    return exists().where(
+        col(Deadline.case_id) == col(Case.id),
+        col(Deadline.status) == "open",
+        col(Deadline.paused_since).is_(None),
+        col(Deadline.subject_type).is_(None),
+        col(Deadline.adjusted_due) < today,
+    )
+
+
+def roles_by_case(session: Session, actor: Actor, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    """The actor's valid roles on each case (agency roles only for their own agency)."""
+    out: dict[uuid.UUID, set[str]] = {}
+    if actor.user_id is None:
+        return out
+    rows = session.exec(
+        select(CaseMember.case_id, CaseMember.role, CaseMember.agency_id).where(
+            CaseMember.user_id == actor.user_id, col(CaseMember.case_id).in_(list(case_ids))
+        )
+    ).all()
+    for case_id, role, agency_id in rows:
+        if Role(role) in AGENCY_ROLES and (actor.agency_id is None or agency_id != actor.agency_id):
+            continue
+        out.setdefault(case_id, set()).add(role)
+    return out

@@ -8,8 +8,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from dhr_engine.auth import policy
 from dhr_engine.deadlines import service as deadline_service
 from dhr_engine.deadlines.queries import DUE_SOON_DAYS
 from dhr_engine.domain.actor import Actor
@@ -24,6 +25,7 @@ from dhr_engine.returns.access import REQUESTERS, is_case_staff, load_request
 from dhr_engine.returns.attachments import DRAFT_STAGES, list_attachments, require_draft_editor
 from dhr_engine.returns.chronology import CHRONOLOGY_KINDS, count_draft
 from dhr_engine.returns.compare import list_versions
+from dhr_engine.web.deps import Viewer
 
 SUBMIT = frozenset({"submit", "resubmit"})
 REVIEW = frozenset({"accept", "request_changes"})
@@ -142,3 +144,49 @@ def load_request_view(uow: UnitOfWork, actor: Actor, request_id: uuid.UUID, toda
         case_staff=is_case_staff(acting),
         stage_labels={s.name: s.label for s in definition.states},
     )
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    request: ReturnRequest
+    case: Case
+    agency: str
+    due: Deadline | None
+
+    @property
+    def colour(self) -> str:
+        return STAGE_COLOURS.get(self.request.stage, "grey")
+
+
+def return_rows(session: Session, viewer: Viewer, cases: list[Case]) -> list[ReturnRow]:
+    """The return requests of these cases that the viewer may see (an agency user: their own
+    agency's), each with its agency's name and its newest deadline row: one query for the requests,
+    one for the agencies and one for the deadlines, however many cases and requests there are."""
+    requests: list[tuple[ReturnRequest, Case]] = []
+    for case in cases:
+        acting = viewer.actor.on_case(policy.case_roles(session, viewer.actor, case.id))
+        query = (
+            select(ReturnRequest)
+            .where(ReturnRequest.case_id == case.id, policy.return_visibility_clause(acting))
+            .order_by(col(ReturnRequest.requested_on))
+        )
+        requests += [(r, case) for r in session.exec(query).all()]
+    if not requests:
+        return []
+    agency_ids = {r.agency_id for r, _case in requests}
+    names = dict(session.exec(select(Agency.id, Agency.name).where(col(Agency.id).in_(agency_ids))).all())
+    newest: dict[uuid.UUID, Deadline] = {}
+    deadlines = select(Deadline).where(col(Deadline.subject_id).in_([r.id for r, _case in requests]))
+    for row in session.exec(
+        deadlines.order_by(col(Deadline.opened_at).desc(), col(Deadline.statutory_due).desc())
+    ).all():
+        if row.subject_id is not None:
+            newest.setdefault(row.subject_id, row)  # the first is the newest
+    return [
+        ReturnRow(r, case, names.get(r.agency_id, ""), _same_case(newest.get(r.id), case))
+        for r, case in requests
+    ]
+
+
+def _same_case(row: Deadline | None, case: Case) -> Deadline | None:
+    return row if row is not None and row.case_id == case.id else None

@@ -5,59 +5,31 @@ accept or ask for changes, withdraw, chase)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from dhr_engine.auth import policy
 from dhr_engine.domain.return_kinds import KINDS
 from dhr_engine.errors import DhrError
-from dhr_engine.persistence.tables import Agency, Case, Deadline, ReturnRequest
+from dhr_engine.persistence.tables import Agency
 from dhr_engine.returns import service as return_service
 from dhr_engine.returns.access import REQUESTERS, case_actor
-from dhr_engine.returns.queries import STAGE_COLOURS, load_request_view
+from dhr_engine.returns.queries import load_request_view, return_rows
 from dhr_engine.web import access
-from dhr_engine.web.deps import Page, Viewer, WebRoute, checked_form, signed_in
+from dhr_engine.web.deps import Page, WebRoute, checked_form, signed_in
 from dhr_engine.web.forms import FormState
 
 router = APIRouter(route_class=WebRoute)
-
-
-@dataclass(frozen=True)
-class ReturnRow:
-    request: ReturnRequest
-    case: Case
-    agency: str
-    due: Deadline | None
-
-    @property
-    def colour(self) -> str:
-        return STAGE_COLOURS.get(self.request.stage, "grey")
-
-
-def _rows(session: Session, viewer: Viewer, cases: list[Case]) -> list[ReturnRow]:
-    rows = []
-    for case in cases:
-        acting = viewer.actor.on_case(policy.case_roles(session, viewer.actor, case.id))
-        query = (
-            select(ReturnRequest)
-            .where(ReturnRequest.case_id == case.id, policy.return_visibility_clause(acting))
-            .order_by(col(ReturnRequest.requested_on))
-        )
-        for r in session.exec(query).all():
-            agency = session.get(Agency, r.agency_id)
-            rows.append(ReturnRow(r, case, agency.name if agency else "", return_service.due_row(session, r)))
-    return rows
 
 
 @router.get("/returns")
 def my_returns(page: Page = Depends(signed_in)) -> Response:
     with page.ctx.reader() as uow:
         cases = access.visible_cases(uow.session, page.me)
-        rows = _rows(uow.session, page.me, cases)
+        rows = return_rows(uow.session, page.me, cases)
     rows.sort(key=lambda r: (r.request.stage in {"accepted", "withdrawn"}, r.case.ref, r.agency))
     return page.render(
         "web/returns/list.html", {"title": "Agency returns", "rows": rows, "case": None, "kinds": KINDS}
@@ -68,7 +40,7 @@ def _case_returns(page: Page, ref: str, form: FormState, status: int = 200) -> R
     with page.ctx.reader() as uow:
         case, _acting = access.open_case(uow.session, page.me, ref)
         acting = case_actor(uow.session, page.me.actor, case)
-        rows = _rows(uow.session, page.me, [case])
+        rows = return_rows(uow.session, page.me, [case])
         may_request = acting.has_any(REQUESTERS) and case.closed_on is None
         agencies = list(
             uow.session.exec(

@@ -15,7 +15,9 @@ from dhr_engine.errors import TransitionNotAllowed
 from dhr_engine.workflow.definition import TransitionDef, WorkflowDefinition
 from dhr_engine.workflow.flow import CaseFlow
 
-_MACHINES: dict[tuple[str, str, int], Machine] = {}
+# Keyed by the definition's identity; the entry keeps the definition alive, so its id can never be
+# reused by another definition while the cached Machine exists.
+_MACHINES: dict[tuple[str, str, int], tuple[WorkflowDefinition, Machine]] = {}
 
 
 def _condition(tdef: TransitionDef) -> Callable[[EventData], bool]:
@@ -61,11 +63,10 @@ def machine_config(definition: WorkflowDefinition) -> dict[str, Any]:
 def machine_for(definition: WorkflowDefinition) -> Machine:
     """Return the cached shared Machine for this definition."""
     ident = (definition.key, definition.version, id(definition))
-    machine = _MACHINES.get(ident)
-    if machine is None:
-        machine = Machine(**machine_config(definition))
-        _MACHINES[ident] = machine
-    return machine
+    entry = _MACHINES.get(ident)
+    if entry is None:
+        entry = _MACHINES[ident] = (definition, Machine(**machine_config(definition)))
+    return entry[1]
 
 
 def fire(definition: WorkflowDefinition, flow: CaseFlow, trigger: str) -> bool:

@@ -7,13 +7,14 @@ Only letters whose identity rule allows it read the RESTRICTED columns of Person
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, select
 
-from dhr_engine.domain.calendar import BankHolidays, add_working_days, format_date
+from dhr_engine.deadlines.letter_dates import letter_due, return_due
+from dhr_engine.domain.calendar import BankHolidays, format_date
 from dhr_engine.domain.letter_codes import LetterCode
 from dhr_engine.letters.catalogue import LetterSpec
 from dhr_engine.letters.recipients import Recipient, fixed_recipient, short_name
@@ -23,11 +24,11 @@ from dhr_engine.persistence.tables import (
     Case,
     CaseAgency,
     Csp,
-    Deadline,
     ParallelProceeding,
     Person,
 )
 from dhr_engine.persistence.tables_plans import FINISHED_ACTION_STAGES, Plan, PlanAction, Recommendation
+from dhr_engine.workflow.definition import WorkflowDefinition
 
 L = LetterCode
 REVIEW_PERIOD_YEARS = 5
@@ -59,15 +60,6 @@ def _death_text(case: Case) -> str | None:
     if precision == "year":
         return str(case.date_of_death.year)
     return case.date_of_death.strftime("%B %Y") if precision == "month" else format_date(case.date_of_death)
-
-
-def _deadline_due(session: Session, case: Case, key: str) -> date | None:
-    row = session.exec(
-        select(Deadline)
-        .where(Deadline.case_id == case.id, Deadline.key == key)
-        .order_by(col(Deadline.opened_at).desc())
-    ).first()
-    return row.adjusted_due if row else None
 
 
 def _stage_event(session: Session, case: Case, to_stage: str, *, first: bool = False) -> AuditEvent | None:
@@ -163,15 +155,55 @@ def standard_terms_of_reference(pseudonym: str, period: dict[str, date]) -> list
     ]
 
 
-def _working(today: date, calendar: BankHolidays, days: int) -> date:
-    return add_working_days(today, days, calendar).due
+class _Dates:
+    """The due dates this letter states, read as the scheduler chases them (deadlines/letter_dates.py)."""
+
+    def __init__(
+        self,
+        session: Session,
+        case: Case,
+        definition: WorkflowDefinition,
+        calendar: BankHolidays,
+        today: date,
+    ) -> None:
+        self.session, self.case, self.definition = session, case, definition
+        self.calendar, self.today = calendar, today
+
+    def due(self, key: str, anchor_on: date | None) -> date | None:
+        """The case's deadline `key`: its open row, else the rule applied to `anchor_on`."""
+        found = letter_due(
+            self.session, self.case, self.definition, key, anchor_on=anchor_on, calendar=self.calendar
+        )
+        return found.due if found else None
+
+    def reply(self, key: str) -> date | None:
+        """A reply the letter itself asks for: the rule counted from the letter's date."""
+        return self.due(key, self.today)
+
+    def stage_entered(self, stage: str) -> date | None:
+        event = _stage_event(self.session, self.case, stage)
+        return event.effective_on if event else None
+
+    def agency_return(self, recipient: Recipient, *kinds: str) -> date | None:
+        """The recipient agency's return of one of `kinds` (domain/return_kinds.py)."""
+        found = return_due(
+            self.session, self.case, self.definition, recipient.agency_id, kinds,
+            today=self.today, calendar=self.calendar,
+        )  # fmt: skip
+        return found.due if found else None
+
+
+# C16: the stage a QA outcome leaves the case in, the outcome and the deadline it opens.
+QA_OUTCOMES = {
+    "qa_amendments": ("approved_with_amendments", "qa_amendments"),
+    "revising": ("resubmit", "qa_resubmission"),
+}
 
 
 def _specific(
-    session: Session, case: Case, csp: Csp, spec: LetterSpec, recipient: Recipient, today: date,
-    calendar: BankHolidays,
-) -> dict[str, Any]:  # fmt: skip
-    code = spec.code
+    session: Session, case: Case, csp: Csp, spec: LetterSpec, recipient: Recipient, dates: _Dates
+) -> dict[str, Any]:
+    code, today = spec.code, dates.today
     victim = _person(session, case, "victim")
     fields: dict[str, Any] = {"victim_pseudonym": victim.pseudonym if victim else None}
     fields["date_of_death_text"] = _death_text(case)
@@ -195,12 +227,12 @@ def _specific(
             subjects=_subjects(session, case),
             search_period_start=period.get("start"),
             search_period_end=period.get("end"),
-            reply_by=_working(today, calendar, 10),
+            reply_by=dates.agency_return(recipient, "scoping_reply"),
         )
     elif code is L.C03_DECISION_BRIEFING:
         fields.update(
             notified_on=case.notified_on,
-            decision_due=_deadline_due(session, case, "csp_decision"),
+            decision_due=dates.due("csp_decision", case.notified_on),
             summary_of_facts=case.summary,
             criteria=CRITERIA.get(case.review_type),
             agency_contacts=_agency_contacts(session, case),
@@ -212,19 +244,25 @@ def _specific(
         if code is L.C04_HO_DECISION_PROCEED:
             chair_name = fixed_recipient(session, case, csp, "chair").fields.get("recipient_name")
             fields["chair_name"] = chair_name or "Not yet appointed"
-            fields["expected_completion"] = _deadline_due(session, case, "review_completion")
+            fields["expected_completion"] = dates.due(
+                "review_completion", dates.stage_entered("decided_proceed")
+            )
         else:
             fields["reasons"] = (event.data.get("reason") or None) if event else None
     elif code in {L.C07_CHAIR_COMMISSION, L.C12_ADVOCACY_REFERRAL}:
         fields["case_summary"] = case.summary or None
         if code is L.C07_CHAIR_COMMISSION:
-            fields["expected_completion"] = _deadline_due(session, case, "review_completion")
-            fields["reply_by"] = _working(today, calendar, 10)
+            fields["expected_completion"] = dates.due(
+                "review_completion", dates.stage_entered("decided_proceed")
+            )
+            fields["reply_by"] = dates.reply("chair_commission_reply")
     elif code in {L.C09_IMR_REQUEST, L.C10_CHRONOLOGY_REQUEST}:
         fields.update(
             review_period_start=period.get("start"),
             review_period_end=period.get("end"),
-            due_date=today + timedelta(weeks=8 if code is L.C09_IMR_REQUEST else 6),
+            due_date=dates.agency_return(recipient, "imr", "short_report")
+            if code is L.C09_IMR_REQUEST
+            else dates.agency_return(recipient, "chronology"),
         )
     elif code in {L.C11_FAMILY_FIRST_LETTER, L.C13_DRAFT_REPORT_FAMILY}:
         chair = fixed_recipient(session, case, csp, "chair")
@@ -234,17 +272,22 @@ def _specific(
             address = chair.fields.get("recipient_address", "")
             fields["chair_contact"] = address.removeprefix("By email: ") or None
         else:
-            fields["comments_by"] = today + timedelta(weeks=4)
+            fields["comments_by"] = dates.reply("family_draft_comments")
     elif code is L.C14_DELAY_NOTICE:
-        fields["original_target"] = _deadline_due(session, case, "review_completion")
+        fields["original_target"] = dates.due("review_completion", dates.stage_entered("decided_proceed"))
     elif code is L.C15_QA_SUBMISSION:
         fields["parallel_proceedings"] = _proceedings(session, case)
         fields["contact_email"] = csp.contact_email or None
+    elif code is L.C16_QA_FEEDBACK and case.stage in QA_OUTCOMES:
+        outcome, key = QA_OUTCOMES[case.stage]
+        fields["outcome"] = outcome
+        fields["respond_by"] = dates.due(key, dates.stage_entered(case.stage))
     elif code is L.C17_QA_RESUBMISSION:
         first = _stage_event(session, case, "qa_submitted", first=True)
         fields["original_submission_date"] = first.effective_on if first else None
     elif code is L.C18_PUBLICATION_NOTICE:
         fields["review_name"] = case.title or None
+        fields["publication_date"] = dates.due("publication", dates.stage_entered("pre_publication") or today)
     elif code is L.C20_RECOMMENDATION_LETTER:
         rows = _plan_rows(session, case, recipient.agency_id, open_only=False)
         cadence = _plan_cadence(session, case)
@@ -254,7 +297,9 @@ def _specific(
             for a, rec in rows
         ]  # fmt: skip
         fields["reporting_cadence"] = f"every {cadence} months"
-        fields["first_report_due"] = today + relativedelta(months=cadence)
+        fields["first_report_due"] = dates.due(
+            "action_plan_review", dates.stage_entered("action_plan_monitoring") or today
+        )
     elif code is L.C21_ACTION_PLAN_PROGRESS_REQUEST:
         rows = _plan_rows(session, case, recipient.agency_id, open_only=True)
         fields["actions"] = [
@@ -263,7 +308,7 @@ def _specific(
             for a, _rec in rows
         ]  # fmt: skip
         fields["period"] = quarter_label(today)
-        fields["return_by"] = _working(today, calendar, 15)
+        fields["return_by"] = dates.agency_return(recipient, "action_plan_progress")
     return fields
 
 
@@ -278,8 +323,12 @@ def case_fields(
     marking: str,
     sender: tuple[str, str] | None,
     calendar: BankHolidays,
+    definition: WorkflowDefinition,
 ) -> dict[str, Any]:
-    """Every merge field the case record can supply for this letter and recipient (None: unknown)."""
+    """Every merge field the case record can supply for this letter and recipient (None: unknown).
+
+    Due dates come from the case's deadlines under its workflow `definition` (deadlines/letter_dates.py).
+    """
     fields: dict[str, Any] = {
         "case_ref": case.ref,
         "csp_name": csp.name,
@@ -290,7 +339,8 @@ def case_fields(
     if sender is not None:
         fields["sender_name"], fields["sender_role"] = short_name(sender[0]), sender[1]
     fields.update(recipient.fields)
-    fields.update(_specific(session, case, csp, spec, recipient, today, calendar))
+    dates = _Dates(session, case, definition, calendar, today)
+    fields.update(_specific(session, case, csp, spec, recipient, dates))
     names = set(spec.context_model.model_fields)
     # Unknown values are left out (so validation reports them as missing); blanks count as unknown.
     return {k: v for k, v in fields.items() if k in names and v not in (None, "", [])}

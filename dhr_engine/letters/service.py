@@ -149,6 +149,7 @@ def _build_model(
         marking=ctx.settings.protective_marking,
         sender=_sender(session, case, spec, actor),
         calendar=bank_holidays(session, ctx.settings.holiday_subdivision),
+        definition=ctx.workflows.get(case.workflow_key, case.workflow_version),
     )
     fields.update(overrides)
     model = _validated(session, case, spec, recipient.kind, fields)

@@ -40,11 +40,13 @@ from dhr_engine.letters.handlers import draft_letter
 from dhr_engine.members import api as members_api
 from dhr_engine.members import pages as members_pages
 from dhr_engine.outbox import scheduled as outbox_scheduled
+from dhr_engine.plans import api as plans_api
 from dhr_engine.plans import cli as plans_cli
 from dhr_engine.plans import pages as plans_pages
 from dhr_engine.plans import scheduled as plans_scheduled
 from dhr_engine.proceedings import api as proceedings_api
 from dhr_engine.proceedings import pages as proceedings_pages
+from dhr_engine.returns import api as returns_api
 from dhr_engine.returns import cli as returns_cli
 from dhr_engine.returns import pages as returns_pages
 from dhr_engine.returns.merged import describe_when
@@ -64,6 +66,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     accounts_api.router,
     letters_api.router,
     deadlines_api.router,
+    returns_api.router,
+    plans_api.router,
 )
 
 # The web pages (GOV.UK Frontend), and what their templates may call.

@@ -41,6 +41,11 @@ TAGS = [
     {"name": "proceedings", "description": "Parallel proceedings: record, conclude; pause and resume"},
     {"name": "family", "description": "The family engagement log"},
     {"name": "admin", "description": "Agencies and users"},
+    {"name": "returns", "description": "Agency returns: requests, steps, versions and attachments"},
+    {"name": "chronology", "description": "Agencies' chronology entries and the merged chronology"},
+    {"name": "plans", "description": "Action plans of reviews and CSP priority plans, monitoring, exports"},
+    {"name": "actions", "description": "Plan actions: their steps, target dates, milestones and progress"},
+    {"name": "oversight", "description": "Yearly oversight figures and lessons across reviews (CSP staff)"},
 ]
 
 

@@ -215,7 +215,12 @@ def read_delimited(text: str) -> list[list[str]]:
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;").delimiter
         except csv.Error:
             delimiter = ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return list(reader)
+    except csv.Error:  # e.g. a cell longer than the reader's limit, or a quote left open
+        problem = "this line cannot be read as CSV (is a quote left open, or a cell very long?)"
+        raise ChronologyRejected([RowError(reader.line_num or 1, "file", problem)]) from None
 
 
 def is_xlsx(content: bytes) -> bool:

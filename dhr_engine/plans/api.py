@@ -25,11 +25,9 @@ from sqlmodel import Session, col, select
 
 from dhr_engine.api.deps import API_PREFIX, ActorDep, CaseAccess, CtxDep, PageDep, case_access, paginate_list
 from dhr_engine.api.paging import Page
-from dhr_engine.auth import policy
 from dhr_engine.auth.policy import Action
 from dhr_engine.context import AppContext
 from dhr_engine.domain.actor import Actor
-from dhr_engine.domain.roles import Role
 from dhr_engine.errors import NotFound, PermissionDenied, ValidationFailed
 from dhr_engine.persistence.tables import Agency, Case, Csp
 from dhr_engine.persistence.tables_plans import (
@@ -39,6 +37,7 @@ from dhr_engine.persistence.tables_plans import (
     ProgressUpdate,
     Recommendation,
 )
+from dhr_engine.plans import access as plan_access
 from dhr_engine.plans import actions as action_service
 from dhr_engine.plans import export, lessons, monitoring, oversight, queries
 from dhr_engine.plans import service as plan_service
@@ -91,7 +90,6 @@ CspQuery = Annotated[
 ]
 FormatQuery = Annotated[ExportFormat, Query(description="csv (one table) or xlsx (a workbook)")]
 
-CSP_STAFF = frozenset({Role.ADMIN, Role.CSP_OFFICER, Role.CSP_CHAIR})
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA = {"csv": f"{CSV}; charset=utf-8", "xlsx": XLSX}
@@ -107,92 +105,14 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 STAGE_LABELS = queries.STAGE_LABELS
 
 
-# --- who sees which plan and action (plans/pages.py) ---------------------------------------------
-
-
-def _csp_staff(actor: Actor) -> bool:
-    return bool(actor.global_roles & CSP_STAFF)
-
-
-def _tied_csp(actor: Actor) -> uuid.UUID | None:
-    """The partnership a non-admin account is bound to (None: every partnership)."""
-    return None if Role.ADMIN in actor.global_roles else actor.csp_id
-
-
-def visible_plans(session: Session, actor: Actor, kind: str | None = None) -> list[Plan]:
-    """Review plans of the cases the actor may see; priority plans of their CSP for CSP staff."""
-    plans: list[Plan] = []
-    if kind in (None, "review"):
-        cases = select(Case.id).where(policy.case_visibility_clause(session, actor))
-        plans.extend(session.exec(select(Plan).where(col(Plan.case_id).in_(cases))).all())
-    if kind in (None, "priority") and _csp_staff(actor):
-        query = select(Plan).where(Plan.kind == "priority")
-        tied = _tied_csp(actor)
-        if tied is not None:
-            query = query.where(Plan.csp_id == tied)
-        plans.extend(session.exec(query).all())
-    return sorted(plans, key=lambda p: (p.kind != "review", p.title, str(p.id)))
-
-
-def _agency_only(session: Session, actor: Actor, plan: Plan) -> bool:
-    """True when the actor sees this plan only as an agency (their own agency's actions)."""
-    if plan.case_id is None:
-        return False
-    case = session.get(Case, plan.case_id)
-    return case is not None and policy.is_agency_view(session, actor, case)
-
-
-def _visible_actions(session: Session, actor: Actor, plans: Sequence[Plan]) -> list[PlanAction]:
-    by_id = {p.id: p for p in plans}
-    if not by_id:
-        return []
-    rows = session.exec(select(PlanAction).where(col(PlanAction.plan_id).in_(list(by_id)))).all()
-    agency_plans = {p.id for p in plans if _agency_only(session, actor, p)}
-    return sorted(
-        (
-            a
-            for a in rows
-            if a.plan_id not in agency_plans
-            or (actor.agency_id is not None and a.lead_agency_id == actor.agency_id)
-        ),
-        key=lambda a: (str(a.plan_id), _number_key(a.number)),
-    )
-
-
-def _number_key(number: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in number.split(".") if part.isdigit())
-
-
-def load_visible_plan(session: Session, actor: Actor, plan_id: uuid.UUID) -> Plan:
-    """The plan, if the actor may see it; 404 otherwise (its existence is not told)."""
-    plan = session.get(Plan, plan_id)
-    if plan is None or plan.id not in {p.id for p in visible_plans(session, actor, plan.kind)}:
-        raise NotFound("no such plan", field="plan_id")
-    return plan
-
-
-def load_visible_action(session: Session, actor: Actor, action_id: uuid.UUID) -> tuple[Plan, PlanAction]:
-    """The action and its plan, if the actor may see them; 404 otherwise."""
-    action = session.get(PlanAction, action_id)
-    if action is None:
-        raise NotFound("no such action", field="action_id")
-    try:
-        plan = load_visible_plan(session, actor, action.plan_id)
-    except NotFound:
-        raise NotFound("no such action", field="action_id") from None
-    if action.id not in {a.id for a in _visible_actions(session, actor, [plan])}:
-        raise NotFound("no such action", field="action_id")
-    return plan, action
-
-
 def _check_plan(ctx: AppContext, actor: Actor, plan_id: uuid.UUID) -> None:
     with ctx.reader() as uow:
-        load_visible_plan(uow.session, actor, plan_id)
+        plan_access.load_visible_plan(uow.session, actor, plan_id)
 
 
 def _check_action(ctx: AppContext, actor: Actor, action_id: uuid.UUID) -> None:
     with ctx.reader() as uow:
-        load_visible_action(uow.session, actor, action_id)
+        plan_access.load_visible_action(uow.session, actor, action_id)
 
 
 # --- bodies --------------------------------------------------------------------------------------
@@ -278,10 +198,10 @@ def _case_refs(session: Session, plans: Sequence[Plan]) -> dict[uuid.UUID, str]:
 def plan_out(session: Session, actor: Actor, plan: Plan, today: date) -> dict[str, Any]:
     """The plan with its recommendations or outcome measures and the actions the actor may see."""
     agencies = _agency_names(session)
-    actions = [action_out(a, agencies, today) for a in _visible_actions(session, actor, [plan])]
+    actions = [action_out(a, agencies, today) for a in plan_access.visible_actions(session, actor, [plan])]
     refs = _case_refs(session, [plan])
     body = _summary(plan, refs.get(plan.case_id) if plan.case_id else None, actions)
-    agency_only = _agency_only(session, actor, plan)
+    agency_only = plan_access.agency_only(session, actor, plan)
     recs = session.exec(
         select(Recommendation).where(Recommendation.plan_id == plan.id).order_by(col(Recommendation.number))
     ).all()
@@ -325,13 +245,13 @@ def _measure_out(measure: OutcomeMeasure, actions: list[dict[str, Any]]) -> dict
 
 def _read_plan(ctx: AppContext, actor: Actor, plan_id: uuid.UUID) -> dict[str, Any]:
     with ctx.reader() as uow:
-        plan = load_visible_plan(uow.session, actor, plan_id)
+        plan = plan_access.load_visible_plan(uow.session, actor, plan_id)
         return plan_out(uow.session, actor, plan, ctx.clock.today())
 
 
 def _read_action(ctx: AppContext, actor: Actor, action_id: uuid.UUID) -> dict[str, Any]:
     with ctx.reader() as uow:
-        _plan, action = load_visible_action(uow.session, actor, action_id)
+        _plan, action = plan_access.load_visible_action(uow.session, actor, action_id)
         body = action_out(action, _agency_names(uow.session), ctx.clock.today())
         body["progress"] = [_progress_out(u) for u in action_service.progress_history(uow.session, action.id)]
         return body
@@ -341,13 +261,13 @@ def _read_action(ctx: AppContext, actor: Actor, action_id: uuid.UUID) -> dict[st
 
 
 def _require_csp_staff(actor: Actor, what: str) -> None:
-    if not _csp_staff(actor):
+    if not plan_access.is_csp_staff(actor):
         raise PermissionDenied(f"{what} are for CSP staff", field="role")
 
 
 def _chosen_csp(session: Session, actor: Actor, csp_id: uuid.UUID | None) -> uuid.UUID | None:
     """The partnership asked for: a CSP officer or chair tied to one sees only theirs."""
-    tied = _tied_csp(actor)
+    tied = plan_access.tied_csp(actor)
     if tied is not None:
         if csp_id is not None and csp_id != tied:
             raise NotFound("no such Community Safety Partnership", field="csp_id")
@@ -466,10 +386,10 @@ def list_plans(
     today = ctx.clock.today()
     with ctx.reader() as uow:
         session = uow.session
-        plans = visible_plans(session, actor, kind)
+        plans = plan_access.visible_plans(session, actor, kind)
         agencies = _agency_names(session)
         refs = _case_refs(session, plans)
-        actions = _visible_actions(session, actor, plans)
+        actions = plan_access.visible_actions(session, actor, plans)
         items = [
             _summary(
                 p,
@@ -562,8 +482,8 @@ def export_plans(
     workbook (a summary per plan and the actions, RAG cells coloured)."""
     today = ctx.clock.today()
     with ctx.reader() as uow:
-        plans = visible_plans(uow.session, actor, kind)
-        visible = {a.id for a in _visible_actions(uow.session, actor, plans)}
+        plans = plan_access.visible_plans(uow.session, actor, kind)
+        visible = {a.id for a in plan_access.visible_actions(uow.session, actor, plans)}
         rows = [r for r in queries.action_rows(uow.session, today, plans=plans) if r.action_id in visible]
     sheets = (
         [export.actions_sheet(rows)]

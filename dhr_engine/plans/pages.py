@@ -20,12 +20,12 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from dhr_engine.auth import policy
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.roles import Role
 from dhr_engine.errors import DhrError, NotFound, PermissionDenied, ValidationFailed
 from dhr_engine.persistence.tables import Case, User
 from dhr_engine.persistence.tables_plans import Plan, PlanAction
+from dhr_engine.plans import access as plan_access
 from dhr_engine.plans import actions as action_service
 from dhr_engine.plans.access import action_actor, require_progress_reporter
 from dhr_engine.plans.charts import oversight_charts
@@ -42,44 +42,12 @@ RAG_ORDER = ("red", "amber", "green", "blue")
 RAG_WORDS = {r.value: r.label for r in Rag}
 
 
-# --- which plans and actions a user may see ------------------------------------------------------
-
-
-def _csp_staff(viewer: Viewer) -> bool:
-    return viewer.is_csp_staff
-
-
-def visible_plans(session: Session, viewer: Viewer) -> list[Plan]:
-    """Review plans of the cases the user may see; priority plans of their CSP for CSP staff."""
-    case_ids = [c.id for c in access.visible_cases(session, viewer)]
-    plans = list(session.exec(select(Plan).where(col(Plan.case_id).in_(case_ids))).all())
-    if _csp_staff(viewer):
-        user = session.get(User, viewer.user_id)
-        query = select(Plan).where(Plan.kind == "priority")
-        if user is not None and user.csp_id is not None and Role.ADMIN not in viewer.global_roles:
-            query = query.where(Plan.csp_id == user.csp_id)
-        plans.extend(session.exec(query).all())
-    return sorted(plans, key=lambda p: (p.kind != "review", p.title))
-
-
-def _agency_only(session: Session, viewer: Viewer, plan: Plan) -> bool:
-    """True when the user sees this plan only as an agency (their own agency's actions)."""
-    if plan.case_id is None:
-        return False
-    case = session.get(Case, plan.case_id)
-    return case is not None and policy.is_agency_view(session, viewer.actor, case)
-
-
-def load_plan(session: Session, viewer: Viewer, plan_id: uuid.UUID) -> Plan:
-    plan = session.get(Plan, plan_id)
-    if plan is None or plan.id not in {p.id for p in visible_plans(session, viewer)}:
-        raise NotFound("no such plan", field="plan_id")
-    return plan
+# --- which plans and actions a user may see: plans/access.py ------------------------------------
 
 
 def _rows(session: Session, viewer: Viewer, plans: list[Plan], today: date) -> list[ActionRow]:
     rows = action_rows(session, today, plans=plans)
-    agency_plans = {p.id for p in plans if _agency_only(session, viewer, p)}
+    agency_plans = {p.id for p in plans if plan_access.agency_only(session, viewer.actor, p)}
     if not agency_plans:
         return rows
     own = set()
@@ -110,7 +78,7 @@ class PlanSummary:
 def plans(page: Page = Depends(signed_in)) -> Response:
     today = page.ctx.clock.today()
     with page.ctx.reader() as uow:
-        shown = visible_plans(uow.session, page.me)
+        shown = plan_access.visible_plans(uow.session, page.me.actor)
         rows = _rows(uow.session, page.me, shown, today)
         refs = {c.id: c.ref for c in access.visible_cases(uow.session, page.me)}
     summaries = []
@@ -129,7 +97,7 @@ def plans(page: Page = Depends(signed_in)) -> Response:
             "priorities": [s for s in summaries if s.plan.kind == "priority"],
             "rag_order": RAG_ORDER,
             "rag_words": RAG_WORDS,
-            "may_oversight": _csp_staff(page.me),
+            "may_oversight": page.me.is_csp_staff,
         },
     )
 
@@ -138,7 +106,7 @@ def plans(page: Page = Depends(signed_in)) -> Response:
 def plan_page(plan_id: uuid.UUID, page: Page = Depends(signed_in)) -> Response:
     today = page.ctx.clock.today()
     with page.ctx.reader() as uow:
-        plan = load_plan(uow.session, page.me, plan_id)
+        plan = plan_access.load_visible_plan(uow.session, page.me.actor, plan_id)
         rows = _rows(uow.session, page.me, [plan], today)
         case = uow.session.get(Case, plan.case_id) if plan.case_id else None
     return page.render(
@@ -167,7 +135,7 @@ def _action_context(page: Page, plan_id: uuid.UUID, action_id: uuid.UUID) -> dic
     today = page.ctx.clock.today()
     with page.ctx.reader() as uow:
         session = uow.session
-        plan = load_plan(session, page.me, plan_id)
+        plan = plan_access.load_visible_plan(session, page.me.actor, plan_id)
         action = session.get(PlanAction, action_id)
         rows = _rows(session, page.me, [plan], today)
         row = next((r for r in rows if r.action_id == action_id), None)
@@ -293,7 +261,7 @@ _chart_cache: dict[tuple[str, int, date, str], dict[str, bytes]] = {}
 
 
 def _figures(page: Page, year: int) -> OversightFigures:
-    if not _csp_staff(page.me):
+    if not page.me.is_csp_staff:
         raise PermissionDenied("the oversight figures are for CSP staff", field="role")
     if not 2000 <= year <= 2100:
         raise ValidationFailed("choose a year from 2000 to 2100", field="year")

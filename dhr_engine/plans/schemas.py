@@ -211,6 +211,22 @@ class PlanOut(PlanSummaryOut):
 class DueItemOut(BaseModel):
     """Something to chase: a plan review due, or an open action past its target."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "overdue_action",
+                    "plan_id": "0193a1b2-0000-7000-8000-000000000001",
+                    "plan_title": "Violence against women and girls 2026 to 2029",
+                    "due_on": "2026-10-31",
+                    "days_late": 31,
+                    "action_number": "2.1",
+                    "lead_agency": "Northmoor Police",
+                }
+            ]
+        }
+    )
+
     kind: Literal["plan_review", "yearly_review", "overdue_action"] = Field(description="What is due")
     plan_id: uuid.UUID = Field(description="The plan concerned")
     plan_title: str = Field(description="The plan's title")

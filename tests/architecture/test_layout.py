@@ -68,7 +68,7 @@ def test_no_module_is_imported_by_a_name_in_a_string() -> None:
 @pytest.mark.parametrize(
     ("marker", "home"),
     [
-        (r"APIRouter\(\s*prefix=API_PREFIX", r"/api\.py$"),
+        (r"APIRouter\(\s*prefix=API_PREFIX", r"/api(\.py|/\w+\.py)$"),
         (r"APIRouter\(\s*route_class=WebRoute", r"/pages(\.py|/\w+\.py)$"),
         (r"typer\.Typer\(", r"/(cli\.py|console/\w+\.py)$"),
         (r"^def run_\w+\(ctx: AppContext\) -> str:", r"/(scheduled\.py|bootstrap\.py)$"),

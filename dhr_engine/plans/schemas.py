@@ -113,6 +113,22 @@ class ActionOut(BaseModel):
 class ProgressOut(BaseModel):
     """One progress update of the lead agency on an action."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193a1b2-0000-7000-8000-000000000001",
+                    "action_id": "0193a1b2-0000-7000-8000-000000000002",
+                    "agency_id": None,
+                    "reported_on": "2026-11-20",
+                    "note": "Briefing drafted and shared with team leaders; copy on file.",
+                    "return_request_id": None,
+                    "recorded_at": "2026-11-20T10:15:00Z",
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID = Field(description="The update's id")
     action_id: uuid.UUID = Field(description="The action it reports on")
     agency_id: uuid.UUID | None = Field(description="The lead agency at the time of the update")
@@ -133,6 +149,23 @@ class ActionDetailOut(ActionOut):
 class RecommendationOut(BaseModel):
     """A review's recommendation with the actions that carry it out."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193a1b2-0000-7000-8000-000000000001",
+                    "number": 1,
+                    "text": "Every domestic abuse contact includes a DASH risk assessment.",
+                    "level": "multi_agency",
+                    "addressee": "All partner agencies",
+                    "themes": ["risk_assessment"],
+                    "created_on": "2026-06-01",
+                    "actions": [],
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID = Field(description="The recommendation's id")
     number: int = Field(ge=1, description="Its number in the plan")
     text: str = Field(description="The recommendation as the review made it")
@@ -145,6 +178,22 @@ class RecommendationOut(BaseModel):
 
 class OutcomeMeasureOut(BaseModel):
     """An outcome measure of a priority plan with the actions that work towards it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0193a1b2-0000-7000-8000-000000000001",
+                    "number": 1,
+                    "text": "Fewer repeat victims of domestic abuse",
+                    "measure": "Repeat referrals to MARAC within 12 months",
+                    "baseline": "34% in 2025",
+                    "target": "25% by 2028",
+                    "actions": [],
+                }
+            ]
+        }
+    )
 
     id: uuid.UUID = Field(description="The outcome measure's id")
     number: int = Field(ge=1, description="Its number in the plan")
@@ -268,6 +317,29 @@ class FigureRow(BaseModel):
 class OversightOut(BaseModel):
     """The oversight figures of one CSP for one calendar year (plans/oversight.py defines each)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "csp": "Northmoor Community Safety Partnership",
+                    "year": 2026,
+                    "as_of": "2026-12-01",
+                    "notified": 4,
+                    "decided": 3,
+                    "decided_to_review": 2,
+                    "decided_no_review": 1,
+                    "completed": 1,
+                    "published": 1,
+                    "timings": [],
+                    "paused_days": {"criminal_trial": 121},
+                    "paused_cases": 1,
+                    "actions": [],
+                    "rows": [],
+                }
+            ]
+        }
+    )
+
     csp: str = Field(description="The Community Safety Partnership's name")
     year: int = Field(description="The calendar year")
     as_of: date = Field(description="The figures are as at this day (the year's end, or today)")
@@ -287,6 +359,21 @@ class OversightOut(BaseModel):
 class ThemeOut(BaseModel):
     """One theme of the taxonomy across the reviews' recommendations."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "theme": "risk_assessment",
+                    "label": "Risk assessment",
+                    "recommendations": 4,
+                    "reviews": 2,
+                    "open_actions": 3,
+                    "review_refs": "DHR-2025-002, DHR-2026-004",
+                }
+            ]
+        }
+    )
+
     theme: str = Field(description="The theme code")
     label: str = Field(description="The theme in words")
     recommendations: int = Field(ge=0, description="Recommendations tagged with it")
@@ -297,6 +384,24 @@ class ThemeOut(BaseModel):
 
 class RepeatOut(BaseModel):
     """Two recommendations of different reviews that share a theme and are worded alike."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "themes": ["risk_assessment"],
+                    "theme_labels": "Risk assessment",
+                    "similarity": 0.62,
+                    "first_ref": "DHR-2025-002",
+                    "first_number": 3,
+                    "first_text": "Agencies complete a DASH risk assessment at every domestic abuse contact.",
+                    "second_ref": "DHR-2026-004",
+                    "second_number": 1,
+                    "second_text": "Every domestic abuse contact includes a DASH risk assessment.",
+                }
+            ]
+        }
+    )
 
     themes: list[str] = Field(description="The theme codes they share")
     theme_labels: str = Field(description="Those themes in words")

@@ -18,11 +18,28 @@ starts a fresh ladder.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Protocol
 
 from dhr_engine.domain.roles import Role
-from dhr_engine.workflow.definition import ReminderRule
+
+
+class ReminderRule(Protocol):
+    """A deadline rule's ladder, as the workflow files declare it (workflow.definition.ReminderRule)."""
+
+    @property
+    def before_days(self) -> Sequence[int]: ...
+    @property
+    def on_due(self) -> bool: ...
+    @property
+    def escalate_every_days(self) -> int | None: ...
+    @property
+    def notify(self) -> Sequence[Role]: ...
+    @property
+    def escalate_to(self) -> Sequence[Role]: ...
+
 
 MAX_SKIPPED_LISTED = 20
 

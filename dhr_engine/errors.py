@@ -110,3 +110,23 @@ class WorkflowDefinitionErrors(DhrError):
     def __init__(self, errors: Sequence[WorkflowDefinitionError]) -> None:
         super().__init__("\n".join(e.msg for e in errors))
         self.errors = list(errors)
+
+
+class LetterSpecError(DhrError):
+    """A letter spec (templates/letters/national/<code>.yaml) is broken: names file, field and problem."""
+
+    code = "letter_spec"
+
+    def __init__(self, file: str, path: str, problem: str) -> None:
+        super().__init__(f"{file}: {path}: {problem}")
+        self.file, self.path, self.problem = file, path, problem
+
+
+class LetterSpecErrors(DhrError):
+    """Several broken things found in letter specs at once."""
+
+    code = "letter_spec"
+
+    def __init__(self, errors: Sequence[LetterSpecError]) -> None:
+        super().__init__("\n".join(e.msg for e in errors))
+        self.errors = list(errors)

@@ -1,4 +1,9 @@
-"""The codes of every letter in the process (DHR-PROCESS.md §3, C1–C21)."""
+"""The codes of every letter in the process (DHR-PROCESS.md §3, C1–C21).
+
+A letter is defined by its template and its spec side by side (templates/letters/national/<code>.html
+and <code>.yaml, read by dhr_engine/letters/spec_loader.py); `LetterCode` names the statutory ones
+so code and tests can refer to them (tests/letters/test_letter_specs.py checks each has both files).
+"""
 
 from __future__ import annotations
 
@@ -41,7 +46,18 @@ class LetterCode(StrEnum):
         raise ValueError(f"unknown letter code '{text}'")
 
 
+def _national(code: str, suffix: str, templates_dir: Path | None) -> bool:
+    if not code or "/" in code or "\\" in code or code.startswith("."):
+        return False
+    root = templates_dir or PROJECT_ROOT / "templates"
+    return (root / "letters" / "national" / f"{code}{suffix}").is_file()
+
+
+def has_spec(code: str, templates_dir: Path | None = None) -> bool:
+    """True if there is such a letter: its spec (the workflow loader checks every code it uses)."""
+    return _national(code, ".yaml", templates_dir)
+
+
 def has_template(code: str, templates_dir: Path | None = None) -> bool:
     """True if the letter has its national template (the workflow loader checks every code it uses)."""
-    root = templates_dir or PROJECT_ROOT / "templates"
-    return (root / "letters" / "national" / f"{code}.html").is_file()
+    return _national(code, ".html", templates_dir)

@@ -159,7 +159,7 @@ def _out(row: Letter) -> dict[str, Any]:
 def catalogue(_actor: ActorDep, page: PageDep) -> dict[str, Any]:
     """Every letter of the process (C1-C21) with its recipient and merge fields."""
     entries = [
-        {"code": s.code.value, "number": s.number, "title": s.title, "recipient": s.recipient,
+        {"code": s.code, "number": s.number, "title": s.title, "recipient": s.recipient,
          "template": s.template, "merge_fields": s.merge_fields}
         for s in CATALOGUE.values()
     ]  # fmt: skip

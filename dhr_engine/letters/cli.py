@@ -106,7 +106,7 @@ def codes(as_json: bool = typer.Option(False, "--json")) -> None:
     """List the letter catalogue: codes, titles, recipients and merge fields."""
     rows = [
         {
-            "code": s.code.value,
+            "code": s.code,
             "number": s.number,
             "title": s.title,
             "recipient": s.recipient,
@@ -122,7 +122,7 @@ def codes(as_json: bool = typer.Option(False, "--json")) -> None:
     for column in ("No.", "code", "title", "recipient", "fields"):
         table.add_column(column)
     for s in CATALOGUE.values():
-        table.add_row(s.number, s.code.value, s.title, s.recipient, str(len(s.merge_fields)))
+        table.add_row(s.number, s.code, s.title, s.recipient, str(len(s.merge_fields)))
     console.print(table)
 
 

@@ -1,16 +1,22 @@
 """The merge fields of every letter: one pydantic model per letter (DHR-PROCESS.md §3).
 
-Every field is required unless it has a default written here. Text fields must not be blank, lists
-must not be empty and unknown fields are refused, so a letter never goes out with a gap in it.
-Dates are `date` objects; the templates show them as "25 November 2026".
+`LetterContext` holds the fields every letter has (letterhead, sender, recipient). A letter's own
+fields are declared once, in its spec (templates/letters/national/<code>.yaml), and its model is
+built from them by `context_model` with the types below (`FIELD_TYPES`, `ITEM_TYPES`).
+Every field is required unless its source is standard wording (the model's default, which the
+officer may change). Text fields must not be blank, lists must not be empty and unknown fields are
+refused, so a letter never goes out with a gap in it. Dates are `date` objects; the templates show
+them as "25 November 2026".
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -93,211 +99,80 @@ class ChangeItem(_Strict):
     change: Text
 
 
-class C01NotificationForm(LetterContext):
-    victim_name: Line
-    victim_date_of_birth: date
-    victim_age: int = Field(ge=16, le=120)
-    victim_gender: Line
-    suspect_name: Line
-    suspect_relationship: Line
-    date_of_death: date
-    place_of_death: Line
-    type_of_death: Line
-    police_force: Line
-    sio_contact: Line
-    criminal_status: Text
-    known_agencies: list[Line] = Field(min_length=1)
-    children_involved: Text
-    notifier_details: Text
+# The standard wording a spec may name (`source: standard, text: NAME`); the officer may change it.
+STANDARD_TEXTS: Mapping[str, str | tuple[str, ...]] = {
+    "SHARING_BASIS": SHARING_BASIS,
+    "CONFIDENTIALITY": CONFIDENTIALITY,
+    "IMR_AUTHOR_REQUIREMENTS": IMR_AUTHOR_REQUIREMENTS,
+    "IMR_SIGN_OFF": IMR_SIGN_OFF,
+    "INDEPENDENCE": INDEPENDENCE,
+    "DEFAULT_IMR_QUESTIONS": DEFAULT_IMR_QUESTIONS,
+}
+
+# The types a spec's field may have: `line`, `text`, `date`, `integer` (with `min`, `max`),
+# `choice` (with `options`), or `list[<item>]` of one of ITEM_TYPES (never empty).
+SCALAR_TYPES: Mapping[str, Any] = {"line": Line, "text": Text, "date": date}
+ITEM_TYPES: Mapping[str, Any] = {
+    "line": Line,
+    "text": Text,
+    "subject": SubjectIdentifier,
+    "agency_contact": AgencyContact,
+    "recommendation": RecommendationItem,
+    "action": ActionItem,
+    "change": ChangeItem,
+}
+FIELD_TYPES = frozenset({*SCALAR_TYPES, "integer", "choice", *(f"list[{item}]" for item in ITEM_TYPES)})
 
 
-class C02ScopingRequest(LetterContext):
-    agency_name: Line
-    victim_pseudonym: Line
-    subjects: list[SubjectIdentifier] = Field(min_length=1)
-    search_period_start: date
-    search_period_end: date
-    reply_by: date
-    sharing_basis: Text = SHARING_BASIS
+@dataclass(frozen=True)
+class FieldType:
+    """A field's declared type and its constraints, as a spec gives them."""
+
+    name: str  # one of FIELD_TYPES
+    options: tuple[str, ...] = ()  # choice
+    minimum: int | None = None  # integer
+    maximum: int | None = None  # integer
+
+    @property
+    def is_list(self) -> bool:
+        return self.name.startswith("list[")
 
 
-class C03DecisionBriefing(LetterContext):
-    victim_pseudonym: Line
-    date_of_death_text: Line
-    notified_on: date
-    decision_due: date
-    summary_of_facts: Text
-    criteria: Text
-    agency_contacts: list[AgencyContact] = Field(min_length=1)
-    recommendation: Text
-    other_reviews: Text = "No other review of this death is known to the partnership."
+def _annotation(kind: FieldType) -> Any:
+    if kind.name in SCALAR_TYPES:
+        return SCALAR_TYPES[kind.name]
+    if kind.name == "integer":
+        return int
+    if kind.name == "choice":
+        return Literal.__getitem__(kind.options)
+    return list[ITEM_TYPES[kind.name.removeprefix("list[").removesuffix("]")]]  # type: ignore[misc]
 
 
-class C04HoDecisionProceed(LetterContext):
-    victim_pseudonym: Line
-    date_of_death_text: Line
-    decision_date: date
-    chair_name: Line
-    expected_completion: date
+def _field(kind: FieldType, default: Any) -> Any:
+    """The pydantic Field: required unless a default is given; lists never empty."""
+    constraints: dict[str, Any] = {}
+    if kind.is_list:
+        constraints["min_length"] = 1
+    if kind.minimum is not None:
+        constraints["ge"] = kind.minimum
+    if kind.maximum is not None:
+        constraints["le"] = kind.maximum
+    if default is None:
+        return Field(**constraints)
+    if isinstance(default, list | tuple):
+        items = list(default)
+        return Field(default_factory=lambda: list(items), **constraints)
+    return Field(default=default, **constraints)
 
 
-class C05HoDecisionNotProceed(LetterContext):
-    victim_pseudonym: Line
-    date_of_death_text: Line
-    decision_date: date
-    reasons: Text
-    family_told: Text
-    alternative_review: Text
+def model_name(code: str) -> str:
+    """'C09ImrRequest' for c09_imr_request."""
+    return "".join(part.capitalize() for part in code.split("_"))
 
 
-class C06HoResponse(LetterContext):
-    victim_pseudonym: Line
-    response_date: date
-    outcome: Literal["noted", "reconsider", "direction"]
-    reasons: Text
-
-
-class C07ChairCommission(LetterContext):
-    victim_pseudonym: Line
-    case_summary: Text
-    terms_of_reference: list[Text] = Field(min_length=1)
-    fee_terms: Text
-    expected_completion: date
-    reply_by: date
-    independence_declaration: Text = INDEPENDENCE
-
-
-class C08PanelInvitation(LetterContext):
-    agency_name: Line
-    victim_pseudonym: Line
-    meeting_date: date
-    meeting_time: Line
-    venue: Line
-    terms_of_reference: list[Text] = Field(min_length=1)
-    agenda: list[Line] = Field(min_length=1)
-    confidentiality: Text = CONFIDENTIALITY
-
-
-class C09ImrRequest(LetterContext):
-    agency_name: Line
-    victim_pseudonym: Line
-    review_period_start: date
-    review_period_end: date
-    due_date: date
-    questions: list[Text] = Field(default_factory=lambda: list(DEFAULT_IMR_QUESTIONS), min_length=1)
-    author_requirements: Text = IMR_AUTHOR_REQUIREMENTS
-    sign_off: Text = IMR_SIGN_OFF
-
-
-class C10ChronologyRequest(LetterContext):
-    agency_name: Line
-    victim_pseudonym: Line
-    review_period_start: date
-    review_period_end: date
-    due_date: date
-
-
-class C11FamilyFirstLetter(LetterContext):
-    deceased_name: Line
-    chair_name: Line
-    chair_contact: Line
-    advocacy_options: list[Line] = Field(
-        default_factory=lambda: [
-            "Advocacy After Fatal Domestic Abuse (AAFDA)",
-            "the National Homicide Service (Victim Support)",
-        ],
-        min_length=1,
-    )
-    leaflet: Line = "the Home Office leaflet for family members about Domestic Homicide Reviews"
-
-
-class C12AdvocacyReferral(LetterContext):
-    victim_pseudonym: Line
-    family_consent_date: date
-    case_summary: Text
-    family_contact_route: Text
-
-
-class C13DraftReportFamily(LetterContext):
-    deceased_name: Line
-    chair_name: Line
-    comments_by: date
-    ways_to_comment: Text = (
-        "You can write to me, telephone me, or meet me with your advocate, whichever you prefer."
-    )
-    confidentiality: Text = (
-        "The draft is confidential until the Home Office has approved the final report for publication."
-    )
-
-
-class C14DelayNotice(LetterContext):
-    victim_pseudonym: Line
-    original_target: date
-    reason: Text
-    new_expected_date: date
-
-
-class C15QaSubmission(LetterContext):
-    victim_pseudonym: Line
-    date_of_death_text: Line
-    documents: list[Line] = Field(
-        default_factory=lambda: ["Overview report", "Executive summary", "Action plan"], min_length=1
-    )
-    parallel_proceedings: Text
-    contact_email: Line
-
-
-class C16QaFeedback(LetterContext):
-    victim_pseudonym: Line
-    panel_meeting_date: date
-    outcome: Literal["approved", "approved_with_amendments", "resubmit"]
-    areas_for_development: list[Text] = Field(min_length=1)
-    respond_by: date
-
-
-class C17QaResubmission(LetterContext):
-    victim_pseudonym: Line
-    original_submission_date: date
-    panel_meeting_date: date
-    changes: list[ChangeItem] = Field(min_length=1)
-
-
-class C18PublicationNotice(LetterContext):
-    review_name: Line
-    publication_date: date
-    url: Line
-    documents: list[Line] = Field(
-        default_factory=lambda: [
-            "Overview report",
-            "Executive summary",
-            "Action plan",
-            "Home Office feedback letter",
-        ],
-        min_length=1,
-    )
-    media_lines: Text
-
-
-class C19ReportCopySosDac(LetterContext):
-    victim_pseudonym: Line
-    completion_date: date
-    documents: list[Line] = Field(
-        default_factory=lambda: ["Overview report", "Executive summary", "Action plan"], min_length=1
-    )
-    copy_to: Text = "The Domestic Abuse Commissioner, PO Box 78559, London SW1P 9WQ"
-
-
-class C20RecommendationLetter(LetterContext):
-    agency_name: Line
-    victim_pseudonym: Line
-    recommendations: list[RecommendationItem] = Field(min_length=1)
-    reporting_cadence: Line
-    first_report_due: date
-
-
-class C21ActionPlanProgressRequest(LetterContext):
-    agency_name: Line
-    victim_pseudonym: Line
-    period: Line
-    actions: list[ActionItem] = Field(min_length=1)
-    return_by: date
+def context_model(code: str, fields: Sequence[tuple[str, FieldType, Any]]) -> type[LetterContext]:
+    """The merge-field model of one letter: the common fields, then (name, type, default) in order."""
+    definitions: dict[str, Any] = {
+        name: (_annotation(kind), _field(kind, default)) for name, kind, default in fields
+    }
+    return create_model(model_name(code), __base__=LetterContext, **definitions)

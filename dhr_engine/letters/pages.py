@@ -137,7 +137,7 @@ def draft(ref: str, page: Page = Depends(signed_in), form_data: FormData = Depen
     fields = merge_fields(spec)
     values = read_fields(fields, form)
     request = letter_service.DraftRequest(
-        code=spec.code.value,
+        code=spec.code,
         fields=values,
         agency_id=_uuid(form.value("agency_id")),
         person_id=_uuid(form.value("person_id")),

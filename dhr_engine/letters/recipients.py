@@ -1,5 +1,9 @@
 """Who a letter goes to: the address block, and who gets it when a transition queues it.
 
+Who gets a queued letter is the recipient rule its spec names (`recipient.rule`, one of `RULES`
+below): the partnership's agencies, the agencies in contact with the case, the agencies asked for
+given kinds of return, the action plan's lead agencies, the family, or one fixed addressee.
+
 Recipient labels (stored in the register and the audit trail) name an organisation or a
 pseudonym, never a person's real name.
 """
@@ -7,14 +11,14 @@ pseudonym, never a person's real name.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from dhr_engine.domain.letter_codes import LetterCode
 from dhr_engine.domain.roles import Role
 from dhr_engine.errors import ValidationFailed
-from dhr_engine.letters.catalogue import LetterSpec
+from dhr_engine.letters.spec import LetterSpec, RecipientRule
 from dhr_engine.persistence.tables import (
     Agency,
     Case,
@@ -154,16 +158,19 @@ def _csp_agencies(session: Session, case: Case) -> list[Agency]:
     return sorted(rows or session.exec(select(Agency)).all(), key=lambda a: a.name)
 
 
-def _contributing(session: Session, case: Case, kind: str) -> list[Agency]:
+def _contributing(session: Session, case: Case, kinds: tuple[str, ...]) -> list[Agency]:
+    """Agencies contributing, or asked for, a return of one of `kinds` (domain/return_kinds.py)."""
     ids = set(
         session.exec(
-            select(CaseAgency.agency_id).where(CaseAgency.case_id == case.id, CaseAgency.contribution == kind)
+            select(CaseAgency.agency_id).where(
+                CaseAgency.case_id == case.id, col(CaseAgency.contribution).in_(kinds)
+            )
         ).all()
     )
     ids |= set(
         session.exec(
             select(ReturnRequest.agency_id).where(
-                ReturnRequest.case_id == case.id, ReturnRequest.kind == kind
+                ReturnRequest.case_id == case.id, col(ReturnRequest.kind).in_(kinds)
             )
         ).all()
     )
@@ -182,34 +189,68 @@ def lead_agencies(session: Session, case: Case, *, open_only: bool) -> list[Agen
     return _agencies(session, [i for i in set(session.exec(query).all()) if i is not None])
 
 
+def _family(session: Session, case: Case) -> list[Recipient]:
+    people = session.exec(
+        select(Person).where(Person.case_id == case.id, col(Person.role).in_(FAMILY_ROLES))
+    ).all()
+    return [family_recipient(session, p) for p in sorted(people, key=lambda p: p.pseudonym)]
+
+
+def _in_contact(session: Session, case: Case) -> list[Agency]:
+    ids = session.exec(
+        select(CaseAgency.agency_id).where(CaseAgency.case_id == case.id, CaseAgency.contact == "yes")
+    ).all()
+    return _agencies(session, list(ids)) or _csp_agencies(session, case)
+
+
+Pick = Callable[[Session, Case, Csp, RecipientRule], list[Recipient]]
+
+
+def _agencies_rule(find: Callable[[Session, Case, RecipientRule], list[Agency]]) -> Pick:
+    return lambda session, case, _csp, rule: [agency_recipient(a) for a in find(session, case, rule)]
+
+
+def _fixed_rule(session: Session, case: Case, csp: Csp, rule: RecipientRule) -> list[Recipient]:
+    return [fixed_recipient(session, case, csp, rule.kind)]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A recipient rule: who gets a queued letter, for letters of one recipient kind."""
+
+    kind: str
+    pick: Pick
+    needs_returns: bool = False  # the spec names the return kinds (`returns: [...]`)
+
+
+RULES: Mapping[str, Rule] = {
+    "all_agencies": Rule("agency", _agencies_rule(lambda s, case, _r: _csp_agencies(s, case))),
+    "agencies_in_contact": Rule("agency", _agencies_rule(lambda s, case, _r: _in_contact(s, case))),
+    "agencies_asked_for": Rule(
+        "agency", _agencies_rule(lambda s, case, r: _contributing(s, case, r.returns)), needs_returns=True
+    ),
+    "lead_agencies": Rule(
+        "agency", _agencies_rule(lambda s, case, _r: lead_agencies(s, case, open_only=False))
+    ),
+    "lead_agencies_with_open_actions": Rule(
+        "agency", _agencies_rule(lambda s, case, _r: lead_agencies(s, case, open_only=True))
+    ),
+    "family": Rule("family", lambda s, case, _csp, _r: _family(s, case)),
+    **{
+        kind: Rule(kind, _fixed_rule)
+        for kind in ("csp", "csp_chair", "home_office", "chair", "advocacy", "secretary_of_state")
+    },
+}
+
+
 def default_recipients(session: Session, case: Case, csp: Csp, spec: LetterSpec) -> list[Recipient]:
-    """Everyone a letter goes to when a transition queues it."""
-    code = spec.code
-    if spec.recipient_kind == "family":
-        people = session.exec(
-            select(Person).where(Person.case_id == case.id, col(Person.role).in_(FAMILY_ROLES))
-        ).all()
-        if not people:
-            raise ValidationFailed("the case has no family member to write to", field="person_id")
-        return [family_recipient(session, p) for p in sorted(people, key=lambda p: p.pseudonym)]
-    if spec.recipient_kind != "agency":
-        return [fixed_recipient(session, case, csp, spec.recipient_kind)]
-    if code is LetterCode.C02_SCOPING_REQUEST:
-        agencies = _csp_agencies(session, case)
-    elif code is LetterCode.C08_PANEL_INVITATION:
-        ids = session.exec(
-            select(CaseAgency.agency_id).where(CaseAgency.case_id == case.id, CaseAgency.contact == "yes")
-        ).all()
-        agencies = _agencies(session, list(ids)) or _csp_agencies(session, case)
-    elif code is LetterCode.C09_IMR_REQUEST:
-        agencies = _contributing(session, case, "imr")
-    elif code is LetterCode.C10_CHRONOLOGY_REQUEST:
-        agencies = _contributing(session, case, "chronology")
-    else:
-        agencies = lead_agencies(session, case, open_only=code is LetterCode.C21_ACTION_PLAN_PROGRESS_REQUEST)
-    if not agencies:
+    """Everyone a letter goes to when a transition queues it: its spec's recipient rule."""
+    found = RULES[spec.recipients.rule].pick(session, case, csp, spec.recipients)
+    if not found and spec.recipient_kind == "family":
+        raise ValidationFailed("the case has no family member to write to", field="person_id")
+    if not found:
         raise ValidationFailed(f"no agency to send {spec.number} to on this case", field="agency_id")
-    return [agency_recipient(a) for a in agencies]
+    return found
 
 
 def chosen_recipient(

@@ -25,10 +25,10 @@ from typing import Any
 import weasyprint
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from dhr_engine.domain.calendar import format_date
 from dhr_engine.letters.catalogue import LetterSpec
 from dhr_engine.letters.contexts import LetterContext
 from dhr_engine.letters.docx import html_to_docx
+from dhr_engine.letters.filters import FILTERS
 
 LAYOUT_DIR = "_layout"
 NATIONAL_DIR = "national"
@@ -61,20 +61,6 @@ def template_exists(templates_dir: Path, name: str) -> bool:
     return (letters_dir(templates_dir) / NATIONAL_DIR / name).is_file()
 
 
-def _long_date(value: date | str) -> str:
-    return format_date(date.fromisoformat(value) if isinstance(value, str) else value)
-
-
-def _month_year(value: date) -> str:
-    return value.strftime("%B %Y")
-
-
-def _lines(value: str) -> list[str]:
-    """Split an address written with newlines or commas into its lines."""
-    parts = value.splitlines() if "\n" in value else value.split(",")
-    return [p.strip() for p in parts if p.strip()]
-
-
 @lru_cache(maxsize=32)
 def letters_environment(templates_dir: Path, csp_slug: str | None) -> Environment:
     """The letters Environment for one partnership (built once per slug)."""
@@ -86,9 +72,7 @@ def letters_environment(templates_dir: Path, csp_slug: str | None) -> Environmen
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["longdate"] = _long_date
-    env.filters["monthyear"] = _month_year
-    env.filters["lines"] = _lines
+    env.filters.update(FILTERS)
     return env
 
 
@@ -135,7 +119,7 @@ def render_html(
     template = env.get_template(spec.template)
     values: dict[str, Any] = {name: getattr(context, name) for name in type(context).model_fields}
     values["letter"] = {
-        "code": spec.code.value,
+        "code": spec.code,
         "number": spec.number,
         "title": spec.title,
         "language": DOCUMENT_LANGUAGE,

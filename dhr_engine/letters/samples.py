@@ -21,7 +21,7 @@ class Sample:
 
 
 def sample_path(templates_dir: Path, spec: LetterSpec) -> Path:
-    return letters_dir(templates_dir) / "samples" / f"{spec.code.value}.yaml"
+    return letters_dir(templates_dir) / "samples" / f"{spec.code}.yaml"
 
 
 def load_sample(templates_dir: Path, spec: LetterSpec) -> Sample:

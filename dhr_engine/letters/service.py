@@ -112,7 +112,7 @@ def _audit(
 def _validated(
     session: Session, case: Case, spec: LetterSpec, recipient_kind: str, fields: Mapping[str, Any]
 ) -> LetterContext:
-    model = validate_context(spec.code, fields)
+    model = validate_context(spec, fields)
     check_identities(model.model_dump(mode="json"), _people(session, case), spec.identity_for(recipient_kind))
     return model
 
@@ -176,7 +176,7 @@ def _store_draft(
     stored = model.model_dump(mode="json")
     letter = Letter(
         case_id=case.id,
-        code=spec.code.value,
+        code=spec.code,
         title=spec.title,
         recipient_kind=recipient.kind,
         recipient_label=recipient.label,
@@ -255,7 +255,7 @@ def draft_letter(
     ref: str | None = None,
 ) -> Letter:
     """Draft one letter from the case record plus the fields the officer gave; store nothing if invalid."""
-    spec = spec_for(request.code)
+    spec = spec_for(request.code, ctx.settings.templates_dir)
     with ctx.uow() as uow:
         session = uow.session
         case = case_lookup.get_case_for_update(uow, case_id, ref)
@@ -265,7 +265,7 @@ def draft_letter(
             ctx, session, case, csp, spec, recipient, acting,
             overrides=request.fields, source="hand", batch_key=request.batch_key,
         )  # fmt: skip
-        _resolve_queued(session, case, spec.code.value)
+        _resolve_queued(session, case, spec.code)
         session.add(case)
         uow.commit()
         return letter
@@ -280,7 +280,7 @@ def preview_letter(
     ref: str | None = None,
 ) -> RenderedLetter:
     """Render a letter for the case as a draft would be, without storing anything."""
-    spec = spec_for(request.code)
+    spec = spec_for(request.code, ctx.settings.templates_dir)
     with ctx.reader() as uow:
         session = uow.session
         case = case_lookup.get_case(session, case_id=case_id, ref=ref)
@@ -300,7 +300,7 @@ def update_draft(ctx: AppContext, *, actor: Actor, letter_id: uuid.UUID, fields:
         if letter.status == "cancelled":
             raise Conflict("a cancelled letter cannot be changed; draft a new one", field="status")
         access.require_draft(acting, letter.recipient_kind)
-        spec = spec_for(letter.code)
+        spec = spec_for(letter.code, ctx.settings.templates_dir)
         merged = {**letter.context, **fields, "date": ctx.clock.today().isoformat()}
         model = _validated(session, case, spec, letter.recipient_kind, merged)
         render_html(spec, model, templates_dir=ctx.settings.templates_dir, csp_slug=letter.csp_slug)
@@ -332,7 +332,7 @@ def approve_letter(ctx: AppContext, *, actor: Actor, letter_id: uuid.UUID) -> Le
         letter, case, acting = _letter_to_change(uow, actor, letter_id)
         if letter.status != "draft":
             raise Conflict(f"only a draft can be approved; this letter is {letter.status}", field="status")
-        access.require_approve(acting, spec_for(letter.code), letter)
+        access.require_approve(acting, spec_for(letter.code, ctx.settings.templates_dir), letter)
         letter.status, letter.approved_at = "approved", utcnow()
         letter.approved_by, letter.approved_by_label = acting.user_id, acting.label
         session.add(letter)
@@ -355,7 +355,7 @@ def send_letter(ctx: AppContext, *, actor: Actor, letter_id: uuid.UUID, via: str
             raise Conflict(
                 f"only an approved letter can be sent; this letter is {letter.status}", field="status"
             )
-        spec = spec_for(letter.code)
+        spec = spec_for(letter.code, ctx.settings.templates_dir)
         access.require_send(acting, spec)
         now_version = current_template_version(
             ctx.settings.templates_dir, letter.csp_slug, letter.template_name
@@ -445,7 +445,7 @@ def draft_for_outbox_item(ctx: AppContext, item_id: uuid.UUID) -> list[Letter]:
         case = case_lookup.get_case_for_update(uow, item.case_id, None)
         csp = session.get(Csp, case.csp_id)
         assert csp is not None
-        spec = spec_for(item.topic)
+        spec = spec_for(item.topic, ctx.settings.templates_dir)
         system = Actor.system()
         letters = [
             _store_draft(ctx, session, case, csp, spec, r, system, overrides={}, source="workflow")
@@ -537,20 +537,20 @@ def get_letter(ctx: AppContext, *, actor: Actor, letter_id: uuid.UUID) -> Letter
         return letter
 
 
-def _stored_model(letter: Letter) -> tuple[LetterSpec, LetterContext]:
+def _stored_model(ctx: AppContext, letter: Letter) -> tuple[LetterSpec, LetterContext]:
     """The letter's catalogue entry and its stored context, validated again."""
-    spec = spec_for(letter.code)
+    spec = spec_for(letter.code, ctx.settings.templates_dir)
     return spec, spec.context_model.model_validate(letter.context)
 
 
 def _render_stored(ctx: AppContext, letter: Letter) -> RenderedLetter:
-    spec, model = _stored_model(letter)
+    spec, model = _stored_model(ctx, letter)
     return render_letter(spec, model, templates_dir=ctx.settings.templates_dir, csp_slug=letter.csp_slug)
 
 
 def letter_html(ctx: AppContext, letter: Letter) -> str:
     """The HTML preview of a letter from its stored context."""
-    spec, model = _stored_model(letter)
+    spec, model = _stored_model(ctx, letter)
     return render_html(spec, model, templates_dir=ctx.settings.templates_dir, csp_slug=letter.csp_slug)
 
 

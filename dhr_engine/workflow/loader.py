@@ -16,12 +16,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from dhr_engine.domain.letter_codes import LetterCode, has_template
+from dhr_engine.domain.letter_codes import has_spec, has_template
 from dhr_engine.errors import NotFound, WorkflowDefinitionError, WorkflowDefinitionErrors
 from dhr_engine.workflow.definition import TransitionDef, WorkflowDefinition
 from dhr_engine.workflow.guards import GUARDS
-
-LETTER_CODES = frozenset(code.value for code in LetterCode)
 
 
 def _yaml_path(loc: Iterable[int | str]) -> str:
@@ -163,7 +161,7 @@ class _Checker:
                 if name not in GUARDS:
                     self.fail(f"{where}.conditions[{j}]", f"unknown guard '{name}'")
             for j, code in enumerate(t.letters):
-                if code not in LETTER_CODES:
+                if not has_spec(code):
                     self.fail(f"{where}.letters[{j}]", f"unknown letter '{code}'")
                 elif not has_template(code):
                     self.fail(f"{where}.letters[{j}]", f"letter '{code}' has no template file")
@@ -188,7 +186,7 @@ class _Checker:
             if key not in self.definition.deadlines:
                 self.fail(f"initial_deadlines[{j}]", f"unknown deadline '{key}'")
         for j, code in enumerate(self.definition.initial_letters):
-            if code not in LETTER_CODES:
+            if not has_spec(code):
                 self.fail(f"initial_letters[{j}]", f"unknown letter '{code}'")
         tags = {tag for s in self.definition.states for tag in s.tags}
         for key, rule in self.definition.deadlines.items():

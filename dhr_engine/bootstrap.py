@@ -29,6 +29,7 @@ from dhr_engine.deadlines import cli as deadlines_cli
 from dhr_engine.deadlines import pages as deadlines_pages
 from dhr_engine.deadlines import scheduled as deadlines_scheduled
 from dhr_engine.deadlines.handlers import EmailHandler
+from dhr_engine.deadlines.sources import DueSource
 from dhr_engine.domain.clock import Clock
 from dhr_engine.domain.family_log import KINDS as FAMILY_KINDS
 from dhr_engine.family import api as family_api
@@ -104,10 +105,13 @@ def outbox_handlers() -> OutboxHandlers:
     return {"email": EmailHandler(), "letter": draft_letter}
 
 
+# What the one sweep chases: case and return deadlines (deadline rows), CSP priority plans.
+SWEEP_SOURCES: tuple[DueSource, ...] = (deadlines_scheduled.DEADLINE_ROWS, plans_scheduled.PRIORITY_PLANS)
+
+
 def run_sweep(ctx: AppContext) -> str:
-    """The sweep job: case and return deadlines, then the CSP priority plans' actions."""
-    summary = deadlines_scheduled.run_sweep(ctx)
-    return f"{summary}; {plans_scheduled.run_chase(ctx)}"
+    """The sweep job: one sweep of every source (case and return deadlines, priority plans)."""
+    return deadlines_scheduled.run_sweep(ctx, SWEEP_SOURCES)
 
 
 JOBS: Mapping[str, JobSpec] = {

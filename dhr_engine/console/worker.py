@@ -1,8 +1,9 @@
 """A scheduler loop without APScheduler: sweep, then drain, until there is nothing left to do.
 
 `python -m dhr_engine.console.worker --database-url URL [--now 2026-12-25T12:00:00+00:00]` runs
-sweep batches until none claims anything, then drains the outbox, and repeats until a whole round
-finds nothing. It prints one line per step ("sweep N", "drain N", "idle"), so a supervisor (or the
+the one sweep over every source the composition root names (deadline rows, priority plans) batch
+by batch until none locks anything, then drains the outbox, and repeats until a whole round
+claims and drains nothing. It prints one line per step ("sweep N", "drain N", "idle"), so a supervisor (or the
 multi-process tests) can see what it is doing. `--now` starts its clock at that moment (the clock
 then moves on with real time), for catching up a past day or testing.
 """
@@ -13,9 +14,9 @@ import argparse
 import time
 from datetime import date, datetime, timedelta
 
-from dhr_engine.bootstrap import build_context
+from dhr_engine.bootstrap import SWEEP_SOURCES, build_context
 from dhr_engine.config import Settings
-from dhr_engine.deadlines.scheduled import sweep_batch
+from dhr_engine.deadlines.scheduled import SweepResult, sweep_all
 from dhr_engine.domain.clock import LONDON
 from dhr_engine.outbox.service import drain_outbox
 
@@ -32,6 +33,10 @@ class OffsetClock:
 
     def today(self) -> date:
         return self.now().astimezone(LONDON).date()
+
+
+def _print_batch(result: SweepResult) -> None:
+    print(f"sweep {result.processed}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,13 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     idle = 0
     try:
         while idle < args.idle_rounds:
-            swept = 0
-            while True:
-                result = sweep_batch(ctx, ctx.clock.now(), args.batch)
-                if result.claimed_cases == 0:
-                    break
-                swept += result.processed
-                print(f"sweep {result.processed}", flush=True)
+            swept = sweep_all(
+                ctx, ctx.clock.now(), args.batch, sources=SWEEP_SOURCES, on_batch=_print_batch
+            ).claims
             print("phase drain", flush=True)
             drained = drain_outbox(ctx, limit=args.batch)
             print(f"drain {drained.taken}", flush=True)

@@ -1,9 +1,10 @@
 """In-app notifications, and the e-mails queued with them.
 
 A notification and its e-mail are written in the transaction that claims the notice (as rows
-queued by the sweep and inserted together at the end of its batch); the e-mail
-is an OutboxItem (kind 'email', topic 'deadline_notice') sent after commit by the outbox drain.
-Neither carries personal data: only the case reference, the deadline's label and its dates.
+queued by the sweep and inserted together at the end of its batch), for every source the sweep
+chases; the e-mail is an OutboxItem (kind 'email', topic 'deadline_notice') sent after commit by
+the outbox drain. Neither carries personal data: only the case reference (or the priority plan's
+title and action number), the deadline's label and its dates.
 """
 
 from __future__ import annotations
@@ -76,14 +77,16 @@ def queue_for_notice(
     queued: QueuedRows,
     *,
     notice_id: uuid.UUID,
-    deadline_id: uuid.UUID,
-    case_id: uuid.UUID,
+    deadline_id: uuid.UUID | None,
+    case_id: uuid.UUID | None,
     kind: str,
     people: list[Person],
     text: NoticeText,
     now: datetime,
 ) -> int:
-    """One notification per addressee, and an e-mail for each who has an address; returns e-mails."""
+    """One notification per addressee, and an e-mail for each who has an address; returns e-mails.
+
+    A priority plan's notice has no case and no deadline row: both are None then."""
     emails = 0
     for person in people:
         note_id = new_id()

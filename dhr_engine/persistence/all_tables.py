@@ -6,7 +6,6 @@ Each feature that adds tables adds one import line here.
 from dhr_engine.persistence import (
     tables,  # noqa: F401
     tables_letters,  # noqa: F401
-    tables_plan_chase,  # noqa: F401
     tables_plans,  # noqa: F401
     tables_returns,  # noqa: F401
     tables_scheduler,  # noqa: F401

@@ -9,7 +9,8 @@
   after the review.
 
 A priority plan has no case, and deadline rows belong to a case, so its cadence is the plan's
-`next_review_on`, and plans/chase.py chases its reviews and actions (claims in `plan_notice`).
+`next_review_on`, and the one sweep chases its reviews and actions through plans/scheduled.py
+(claims in `deadline_notice`, like every other notice).
 """
 
 from __future__ import annotations

@@ -1,33 +1,32 @@
-"""The scheduler's chase of CSP priority plans: reminders, due-day notices and escalations.
+"""CSP priority plans as a source of the one sweep (deadlines/scheduled.py): reminders, due-day
+notices and escalations of their actions and reviews.
 
-A review's action plan is chased through `deadline` rows (plans/deadlines.py, deadlines/scheduled.py). A
-priority plan has no case, so it has no deadline rows; this module chases what `dhr plans due`
-lists (plans/monitoring.py `due_items`), with the same guarantees as the deadline sweep:
+A review's action plan is chased through `deadline` rows (plans/deadlines.py), like any case
+deadline. A priority plan has no case, so it has no deadline rows; `PRIORITY_PLANS` implements the
+sweep's source protocol (deadlines/sources.py) for what `dhr plans due` lists (plans/monitoring.py
+`due_items`), and the composition root hands it to the sweep beside the deadline rows. The loop,
+the ladder, the claim, the notifications and the e-mails are the sweep's; this module says:
 
-- Subjects: each open action (not complete, not closed not done), due on its target date, under
+- What is due: each open action (not complete, not closed not done), due on its target date, under
   the workflow's `action_target` reminder rule; the plan's next progress review (`next_review_on`,
   the monitoring cadence) and its yearly review (`yearly_review_on`) under `action_plan_review`.
-  The rules are read from workflows/dhr_2016.yaml (its newest version), and the ladder is the
-  deadline sweep's (scheduler/rungs.py): before:N, due, escalation:K, catching up with only the
+  The rules are read from workflows/dhr_2016.yaml (its newest version). The ladder is the one of
+  every deadline (domain/reminders.py): before:N, due, escalation:K, catching up with only the
   latest rung after a gap, the missed ones listed as skipped.
-- Exactly once: each rung is claimed by inserting PlanNotice, UNIQUE(subject_type, subject_id,
-  due_on, rung), with ON CONFLICT DO NOTHING; only the sweep whose insert went in writes the
-  notifications, e-mails and audit record, all in the same transaction. The plans of a batch are
-  locked first: PostgreSQL `FOR UPDATE SKIP LOCKED` (parallel schedulers take different plans; a
-  command on the plan locks the same row, plans/scope.py), SQLite `BEGIN IMMEDIATE` (ctx.uow()).
+- What is locked: the batch's plans, in id order, PostgreSQL `FOR UPDATE SKIP LOCKED` (parallel
+  schedulers take different plans; a command on the plan locks the same row, plans/scope.py),
+  SQLite `BEGIN IMMEDIATE` (ctx.uow()). Each rung is claimed in `deadline_notice` (subject_type
+  'action', 'plan_review' or 'yearly_review'; plan_id set, no case), with the same
+  UNIQUE(subject, due_on, rung) and ON CONFLICT DO NOTHING as every other notice.
 - Who is told: the agency roles of a rule (agency manager, agency author) mean the active users of
   the action's lead agency, and the action's owner; the global roles (CSP officer, CSP chair) the
   active users holding them in the plan's own partnership. Escalation K adds the first K rungs
   of `escalate_to`. When nobody holds the roles (an action without a lead agency or owner), the
   CSP officer is told instead, so a notice never goes nowhere while someone runs the plan.
-- What is written: a PlanNotice, an entry in the plan's append-only audit record (plans/audit.py:
-  plan_reminder_sent / plan_due_notice / plan_escalated), an in-app Notification per addressee
-  (no case) and an e-mail OutboxItem (topic 'deadline_notice') for each with an address, sent
-  after commit by the outbox drain. Texts hold the plan's title, the action's number and dates:
-  no personal data, and not the action's free-text description.
-
-A subject whose rule cannot be worked out is logged (no personal data) and recorded as a 'failed'
-notice for the day; it is looked at again the next day.
+- How it is audited: an entry in the plan's append-only audit record (plans/audit.py:
+  plan_reminder_sent / plan_due_notice / plan_escalated), with the notice's id. The notifications
+  have no case; the texts hold the plan's title, the action's number and dates: no personal data,
+  and not the action's free-text description.
 """
 
 from __future__ import annotations
@@ -35,26 +34,24 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, or_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from dhr_engine.context import AppContext
 from dhr_engine.deadlines.addressees import Person
-from dhr_engine.deadlines.notifications import EMAIL_TOPIC, NoticeText, QueuedRows, insert_queued
-from dhr_engine.deadlines.scheduled import add_notice_counts, today_in_london, worker_label
+from dhr_engine.deadlines.notifications import NoticeText
+from dhr_engine.deadlines.scheduled import SweepResult, sweep_all
+from dhr_engine.deadlines.sources import Addressees, Due, DueRule
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.calendar import format_date
-from dhr_engine.domain.reminders import Rung, Step, horizon_days, roles_for, step_for
+from dhr_engine.domain.reminders import Rung, horizon_days
 from dhr_engine.domain.roles import AGENCY_ROLES, GLOBAL_ROLES, Role
-from dhr_engine.persistence.tables import Agency, User, new_id
-from dhr_engine.persistence.tables_plan_chase import PlanNotice
+from dhr_engine.persistence.tables import Agency, User
 from dhr_engine.persistence.tables_plans import Plan, PlanAction
 from dhr_engine.plans.audit import record_change
 from dhr_engine.plans.deadlines import REVIEW_KEY, TARGET_KEY
@@ -64,7 +61,6 @@ from dhr_engine.workflow.loader import WorkflowRegistry
 
 log = logging.getLogger(__name__)
 PLAN_TABLE = cast(Table, Plan.__table__)  # type: ignore[attr-defined]
-NOTICE = cast(Table, PlanNotice.__table__)  # type: ignore[attr-defined]
 
 WORKFLOW_KEY = "dhr_2016"
 DEFAULT_BATCH = 100
@@ -285,23 +281,7 @@ def chase_text(subject: Subject, rung: Rung, today: date, rule: ChaseRule, agenc
     return NoticeText(title=f"{short} — {headline}", body=body)
 
 
-# --- one batch ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class ChaseResult:
-    looked_at: int = 0
-    notices: int = 0
-    notifications: int = 0
-    emails: int = 0
-    failed: int = 0
-    claimed_plans: int = 0
-    by_rung: dict[str, int] = field(default_factory=dict)
-
-    def add(self, other: ChaseResult) -> None:
-        self.looked_at += other.looked_at
-        self.claimed_plans += other.claimed_plans
-        add_notice_counts(self, other)
+# --- the source: what the one sweep asks of priority plans ---------------------------------------
 
 
 def _lock_plans(
@@ -316,52 +296,100 @@ def _lock_plans(
     return list(session.exec(query).all())
 
 
-def _claimed(session: Session, subjects: list[Subject]) -> dict[tuple[str, uuid.UUID, date], set[str]]:
-    claimed: dict[tuple[str, uuid.UUID, date], set[str]] = defaultdict(set)
-    ids = sorted({s.subject_id for s in subjects}, key=str)
+def _agency_names(session: Session, actions: list[PlanAction]) -> dict[uuid.UUID, str]:
+    ids = sorted({a.lead_agency_id for a in actions if a.lead_agency_id}, key=str)
     if not ids:
-        return claimed
-    for subject_type, subject_id, due_on, rung in session.execute(
-        select(
-            col(PlanNotice.subject_type),
-            col(PlanNotice.subject_id),
-            col(PlanNotice.due_on),
-            col(PlanNotice.rung),
-        ).where(col(PlanNotice.subject_id).in_(ids))
-    ).all():
-        claimed[(subject_type, subject_id, due_on)].add(rung)
-    return claimed
+        return {}
+    return dict(session.exec(select(Agency.id, Agency.name).where(col(Agency.id).in_(ids))).all())
 
 
-def claim(session: Session, dialect: str, values: dict[str, Any]) -> bool:
-    """Insert the notice unless its (subject, due date, rung) is taken; True when this call took it."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(NOTICE)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["subject_type", "subject_id", "due_on", "rung"])
-        .returning(NOTICE.c.id)
-    )
-    return session.execute(statement).first() is not None
+class _PlanBatch:
+    """The reviews and open actions of one batch of locked priority plans, and who is behind the roles."""
+
+    def __init__(
+        self,
+        session: Session,
+        plans: list[Plan],
+        subjects: list[Subject],
+        actions: list[PlanAction],
+        rules: dict[str, ChaseRule],
+        today: date,
+        now: datetime,
+    ) -> None:
+        self.session = session
+        self.items: list[Subject] = subjects
+        self.locked = len(plans)
+        self.after: uuid.UUID | None = plans[-1].id  # plans are taken in id order
+        self.rules = rules
+        self.today = today
+        self.now = now
+        self.directory = load_plan_directory(session, plans, actions)
+        self.agencies = _agency_names(session, actions)
+
+    def due(self, item: Subject) -> Due:
+        return Due(item.subject_type, item.subject_id, item.due_on, plan_id=item.plan.id)
+
+    def rule(self, item: Subject) -> DueRule:
+        rule = self.rules[item.key]
+        return DueRule(rule.reminders, rule.owner_role)
+
+    def addressees(self, item: Subject, roles: list[str]) -> Addressees:
+        people = self.directory.people(item, roles)
+        if people:
+            return Addressees(people)
+        # Nobody holds the roles (e.g. an action with no lead agency and no owner): the CSP officer,
+        # who runs the plan, is told rather than nobody.
+        people = self.directory.people(item, [Role.CSP_OFFICER.value])
+        if people:
+            return Addressees(people, "nobody holds these roles: the CSP officer was told instead")
+        return Addressees(
+            [], "nobody holds these roles and the partnership has no CSP officer: nobody was told"
+        )
+
+    def text(self, item: Subject, rung: Rung, today: date) -> NoticeText:
+        agency = self.agencies.get(item.lead_agency_id, "") if item.lead_agency_id else ""
+        return chase_text(item, rung, today, self.rules[item.key], agency)
+
+    def audit(self, item: Subject, kind: str, data: dict[str, Any]) -> None:
+        subject: dict[str, Any] = {"subject_type": item.subject_type, "subject_id": str(item.subject_id)}
+        if item.action_number:
+            subject["action_number"] = item.action_number
+        record_change(
+            self.session,
+            item.plan,
+            None,
+            kind=kind,
+            actor=Actor.system(),
+            effective_on=self.today,
+            recorded_at=self.now,
+            data=subject | data,
+        )
 
 
-def chase_batch(
-    ctx: AppContext, now: datetime, *, after: uuid.UUID | None = None, batch_size: int = DEFAULT_BATCH
-) -> tuple[ChaseResult, uuid.UUID | None]:
-    """Lock one batch of priority plans with work and send their due rungs, in one transaction.
+class PriorityPlans:
+    """The actions and reviews of CSP priority plans, as a source of the one sweep."""
 
-    Returns what it did and the last plan id it locked (None: no plan left after `after`).
-    """
-    today = today_in_london(now)
-    rules = chase_rules(ctx.workflows)
-    review_by, target_by = _windows(rules, today)
-    result = ChaseResult()
-    with ctx.uow() as uow:
-        session = uow.session
-        plans = _lock_plans(session, uow.dialect, plans_with_work(review_by, target_by), after, batch_size)
+    name = "priority-plan"
+    audit_kinds: Mapping[str, str] = AUDIT_KINDS
+    records_quiet = False  # the plans' query reads the windows, not next_on: a quiet day is not recorded
+    batch_size = DEFAULT_BATCH
+
+    def lock_batch(
+        self,
+        ctx: AppContext,
+        session: Session,
+        dialect: str,
+        *,
+        today: date,
+        now: datetime,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> _PlanBatch | None:
+        rules = chase_rules(ctx.workflows)
+        review_by, target_by = _windows(rules, today)
+        plans = _lock_plans(session, dialect, plans_with_work(review_by, target_by), after, limit)
         if not plans:
-            return result, None
-        result.claimed_plans = len(plans)
+            return None
         actions = list(
             session.exec(
                 select(PlanAction)
@@ -382,186 +410,22 @@ def chase_batch(
             for s in subjects_of(plan, by_plan.get(plan.id, []))
             if s.due_on <= (review_by if s.key == REVIEW_KEY else target_by)
         ]
-        batch = _Batch(session, uow.dialect, today, now, rules)
-        batch.claimed = _claimed(session, subjects)
-        batch.directory = load_plan_directory(session, plans, actions)
-        batch.agencies = _agency_names(session, actions)
-        for subject in subjects:
-            batch.chase(subject, result)
-        session.flush()
-        insert_queued(session, batch.queued)
-        uow.commit()
-    return result, plans[-1].id
+        return _PlanBatch(session, plans, subjects, actions, rules, today, now)
 
 
-def _agency_names(session: Session, actions: list[PlanAction]) -> dict[uuid.UUID, str]:
-    ids = sorted({a.lead_agency_id for a in actions if a.lead_agency_id}, key=str)
-    if not ids:
-        return {}
-    return dict(session.exec(select(Agency.id, Agency.name).where(col(Agency.id).in_(ids))).all())
-
-
-class _Batch:
-    """What one chase batch knows and writes."""
-
-    def __init__(
-        self, session: Session, dialect: str, today: date, now: datetime, rules: dict[str, ChaseRule]
-    ) -> None:
-        self.session = session
-        self.dialect = dialect
-        self.today = today
-        self.now = now
-        self.rules = rules
-        self.label = worker_label()
-        self.system = Actor.system()
-        self.claimed: dict[tuple[str, uuid.UUID, date], set[str]] = {}
-        self.directory = PlanDirectory()
-        self.agencies: dict[uuid.UUID, str] = {}
-        self.queued = QueuedRows()
-
-    def notice_row(
-        self, subject: Subject, rung: str, kind: str, status: str, **values: Any
-    ) -> dict[str, Any]:
-        return {
-            "id": new_id(), "plan_id": subject.plan.id, "subject_type": subject.subject_type,
-            "subject_id": subject.subject_id, "due_on": subject.due_on, "rung": rung, "kind": kind,
-            "level": 0, "status": status, "sent_on": self.today, "claimed_at": self.now,
-            "claimed_by": self.label, "next_on": None, "roles": [], "skipped": [], "addressees": 0,
-            "error": "",
-        } | values  # fmt: skip
-
-    def chase(self, subject: Subject, result: ChaseResult) -> None:
-        result.looked_at += 1
-        claimed = self.claimed.get((subject.subject_type, subject.subject_id, subject.due_on), set())
-        failed_today = f"failed:{self.today.isoformat()}"
-        if failed_today in claimed:
-            return  # it failed earlier today: looked at again tomorrow
-        try:
-            # Everything that can fail is worked out before anything is written.
-            rule = self.rules[subject.key]
-            step = step_for(rule.reminders, subject.due_on, self.today, claimed)
-            planned = self._plan(subject, rule, step) if step.rung is not None else None
-        except Exception as err:  # one bad subject must not stop the chase
-            log.exception("priority-plan chase failed for %s %s", subject.subject_type, subject.subject_id)
-            error = f"{type(err).__name__}: {err}"[:500]
-            values = self.notice_row(subject, failed_today, "failed", "failed", error=error,
-                                     next_on=self.today + timedelta(days=1))  # fmt: skip
-            if claim(self.session, self.dialect, values):
-                result.failed += 1
-            return
-        if planned is None:
-            return  # nothing to send today
-        notice, people, text, audit = planned
-        if not claim(self.session, self.dialect, notice):
-            return  # another sweep sent this rung already
-        emails = self._queue(notice["id"], notice["kind"], people, text)
-        record_change(
-            self.session,
-            subject.plan,
-            None,
-            kind=AUDIT_KINDS[notice["kind"]],
-            actor=self.system,
-            effective_on=self.today,
-            recorded_at=self.now,
-            data=audit | {"notice_id": str(notice["id"])},
-        )
-        result.notices += 1
-        result.notifications += len(people)
-        result.emails += emails
-        result.by_rung[notice["rung"]] = result.by_rung.get(notice["rung"], 0) + 1
-
-    def _plan(
-        self, subject: Subject, rule: ChaseRule, step: Step
-    ) -> tuple[dict[str, Any], list[Person], NoticeText, dict[str, Any]]:
-        rung = step.rung
-        assert rung is not None
-        roles = roles_for(rule.reminders, rung, rule.owner_role)
-        people = self.directory.people(subject, roles)
-        audit: dict[str, Any] = {
-            "subject_type": subject.subject_type,
-            "subject_id": str(subject.subject_id),
-            "rung": rung.name,
-            "due_on": subject.due_on.isoformat(),
-            "roles": roles,
-        }
-        if subject.action_number:
-            audit["action_number"] = subject.action_number
-        if not people:
-            # Nobody holds the roles (e.g. an action with no lead agency and no owner): the CSP
-            # officer, who runs the plan, is told rather than nobody.
-            people = self.directory.people(subject, [Role.CSP_OFFICER.value])
-            audit["note"] = (
-                "nobody holds these roles: the CSP officer was told instead"
-                if people
-                else "nobody holds these roles and the partnership has no CSP officer: nobody was told"
-            )
-        audit["user_ids"] = [str(p.user_id) for p in people]
-        if step.skipped:
-            audit["skipped"] = step.skipped
-        agency = self.agencies.get(subject.lead_agency_id, "") if subject.lead_agency_id else ""
-        text = chase_text(subject, rung, self.today, rule, agency)
-        notice = self.notice_row(
-            subject,
-            rung.name,
-            rung.kind,
-            "sent" if people else "unaddressed",
-            level=rung.level,
-            next_on=step.next_on,
-            roles=roles,
-            skipped=step.skipped,
-            addressees=len(people),
-        )
-        return notice, people, text, audit
-
-    def _queue(self, notice_id: uuid.UUID, kind: str, people: list[Person], text: NoticeText) -> int:
-        """An in-app notification per addressee (no case), an e-mail for each with an address."""
-        emails = 0
-        for person in people:
-            note_id = new_id()
-            item_id = None
-            if person.email:
-                item_id = new_id()
-                self.queued.emails.append(
-                    {
-                        "id": item_id, "case_id": None, "kind": "email", "topic": EMAIL_TOPIC,
-                        "payload": {"notification_id": str(note_id), "plan_notice_id": str(notice_id)},
-                        "status": "pending", "attempts": 0, "available_at": self.now, "last_error": "",
-                        "created_at": self.now, "done_at": None,
-                    }
-                )  # fmt: skip
-                emails += 1
-            self.queued.notifications.append(
-                {
-                    "id": note_id, "user_id": person.user_id, "case_id": None, "notice_id": None,
-                    "deadline_id": None, "kind": kind, "title": text.title[:300], "body": text.body[:2000],
-                    "created_at": self.now, "read_at": None, "email_item_id": item_id,
-                }
-            )  # fmt: skip
-        return emails
+PRIORITY_PLANS = PriorityPlans()
 
 
 # --- the entry points --------------------------------------------------------------------------------
 
 
-def chase_all(ctx: AppContext, now: datetime | None = None, batch_size: int = DEFAULT_BATCH) -> ChaseResult:
-    """Chase every priority plan with work, batch by batch (plans locked elsewhere are left to that sweep)."""
-    moment = now or ctx.clock.now()
-    total = ChaseResult()
-    after: uuid.UUID | None = None
-    while True:
-        done, after = chase_batch(ctx, moment, after=after, batch_size=batch_size)
-        total.add(done)
-        if after is None or done.claimed_plans < batch_size:
-            return total
+def chase_all(ctx: AppContext, now: datetime | None = None, batch_size: int = DEFAULT_BATCH) -> SweepResult:
+    """The one sweep over priority plans only (plans locked elsewhere are left to that sweep)."""
+    return sweep_all(ctx, now, batch_size, sources=(PRIORITY_PLANS,))
 
 
 def sweep_priority_plans(
     ctx: AppContext, now: datetime | None = None, batch_size: int = DEFAULT_BATCH
 ) -> int:
-    """The scheduler's step: send today's priority-plan rungs; returns how many notices it sent."""
+    """Send today's priority-plan rungs; returns how many notices it sent."""
     return chase_all(ctx, now, batch_size).notices
-
-
-def run_chase(ctx: AppContext) -> str:
-    """The sweep job's priority-plan step, as one line for the job's summary."""
-    return f"{sweep_priority_plans(ctx, ctx.clock.now())} priority-plan notice(s)"

@@ -14,9 +14,8 @@ from dhr_engine.deadlines.handlers import compose_deadline_notice
 from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.clock import FakeClock
 from dhr_engine.persistence.tables import OutboxItem
-from dhr_engine.persistence.tables_plan_chase import PlanNotice
 from dhr_engine.persistence.tables_plans import Plan, PlanAction, PlanAuditRecord
-from dhr_engine.persistence.tables_scheduler import Notification
+from dhr_engine.persistence.tables_scheduler import DeadlineNotice, Notification
 from dhr_engine.plans import actions as action_service
 from dhr_engine.plans import monitoring, service
 from dhr_engine.plans.scheduled import chase_all, sweep_priority_plans
@@ -69,15 +68,17 @@ def add(
     )  # fmt: skip
 
 
-def notices(ctx: AppContext, subject_id: uuid.UUID) -> list[PlanNotice]:
+def notices(ctx: AppContext, subject_id: uuid.UUID) -> list[DeadlineNotice]:
     with ctx.reader() as uow:
         rows = uow.session.exec(
-            select(PlanNotice).where(PlanNotice.subject_id == subject_id).order_by(col(PlanNotice.claimed_at))
+            select(DeadlineNotice)
+            .where(DeadlineNotice.subject_id == subject_id)
+            .order_by(col(DeadlineNotice.claimed_at))
         ).all()
         return list(rows)
 
 
-def told(ctx: AppContext, ref: Reference, notice: PlanNotice) -> set[str]:
+def told(ctx: AppContext, ref: Reference, notice: DeadlineNotice) -> set[str]:
     """The usernames a notice reached (from the plan's audit record of it)."""
     with ctx.reader() as uow:
         records = uow.session.exec(
@@ -244,7 +245,7 @@ def test_two_concurrent_sweeps__send_every_rung_exactly_once(
     assert errors == []
     assert sum(totals) == 12  # 4 plans x (2 x before:1 + 1 x before:14); the 20-day ones have none yet
     with ctx.reader() as uow:
-        claimed = uow.session.exec(select(PlanNotice.subject_id, PlanNotice.rung)).all()
+        claimed = uow.session.exec(select(DeadlineNotice.subject_id, DeadlineNotice.rung)).all()
         notes = uow.session.exec(select(Notification.user_id, Notification.title)).all()
     assert len(claimed) == len(set(claimed)) == 12
     assert len(notes) == len(set(notes)) == 12 * 2

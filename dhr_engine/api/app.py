@@ -1,7 +1,7 @@
 """The FastAPI application around a context: error shape, OpenAPI description, lifespan hooks.
 
 `build_app` is the mechanism; what goes into it (every domain's router, the web pages, the
-in-process scheduler) is chosen by the composition root, `dhr_engine.bootstrap.create_app`.
+in-process scheduler) is chosen by the composition root, `dhr_engine.bootstrap.app.create_app`.
 Nothing connects at import.
 """
 

@@ -26,7 +26,7 @@ How a router (yours, in its own module) gets them — sync `def` endpoints, they
     def mine(actor: ActorDep) -> ...:                  # the signed-in user's Actor (global roles)
         ...
 
-The router lives in the domain's api.py; add it to ROUTERS in dhr_engine/bootstrap.py.
+The router lives in the domain's api.py; add it to ROUTERS in dhr_engine/bootstrap/app.py.
 Writes go through the domain's service (service.py) with `ctx.uow()` and `actor=access.actor`; raise the
 errors of dhr_engine.errors (api/errors.py maps them to JSON). Never write case.stage yourself.
 

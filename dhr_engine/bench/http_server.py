@@ -14,7 +14,7 @@ import sys
 import uvicorn
 from fastapi import FastAPI
 
-from dhr_engine.bootstrap import create_app
+from dhr_engine.bootstrap.app import create_app
 from dhr_engine.config import Settings
 
 PING_PATH = "/bench/ping"

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import uvicorn
 
-from dhr_engine.bootstrap import build_context, create_app
+from dhr_engine.bootstrap import build_context
+from dhr_engine.bootstrap.app import create_app
 from dhr_engine.config import PROJECT_ROOT, Settings
 from dhr_engine.demo import load_demo
 from dhr_engine.demo.builder import DEMO_PASSWORD

@@ -20,7 +20,7 @@ def serve(
     """Upgrade the schema, then serve the API (docs at /docs, OpenAPI at /openapi.json)."""
     import uvicorn
 
-    from dhr_engine.bootstrap import create_app
+    from dhr_engine.bootstrap.app import create_app
 
     ctx = context()
     app = create_app(ctx.settings, ctx)

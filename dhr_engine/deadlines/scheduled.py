@@ -3,7 +3,7 @@ everything with a due date: case deadlines, agencies' return deadlines (both `de
 CSP priority plans' actions and reviews (plans/scheduled.py). One loop, one ladder, one claim.
 
 Each source (deadlines/sources.py `DueSource`) says what is due; the composition root passes the
-sources (dhr_engine/bootstrap.py `SWEEP_SOURCES`). Each call of `sweep_batch` is one transaction
+sources (dhr_engine/bootstrap/__init__.py `SWEEP_SOURCES`). Each call of `sweep_batch` is one transaction
 over one batch of one source:
 
 1. The source locks the rows its items hang on and loads the items inside their reminder window.

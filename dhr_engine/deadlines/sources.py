@@ -1,6 +1,6 @@
 """What the one sweep chases: the source protocol.
 
-A source is one kind of thing with due dates. Two are composed today (dhr_engine/bootstrap.py,
+A source is one kind of thing with due dates. Two are composed today (dhr_engine/bootstrap/__init__.py,
 `SWEEP_SOURCES`): the `deadline` rows of cases (case deadlines and agencies' return deadlines;
 `DEADLINE_ROWS` in deadlines/scheduled.py) and the actions and reviews of CSP priority plans, which
 have no case and no deadline rows (plans/scheduled.py). The deadlines domain sits below plans, so

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from dhr_engine.auth.tokens import issue_token
-from dhr_engine.bootstrap import create_app
+from dhr_engine.bootstrap.app import create_app
 from dhr_engine.cases import service as case_service
 from dhr_engine.context import AppContext
 from dhr_engine.demo.builder import Reference

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlmodel import SQLModel
 
-from dhr_engine.bootstrap import create_app
+from dhr_engine.bootstrap.app import create_app
 from dhr_engine.context import AppContext
 from dhr_engine.persistence.db import make_engine, make_session_factory
 from tests.api.scenario import AGENCY_USERS, GLOBAL_USERS, SECRETS, SUMMARY, USERS, World

@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from dhr_engine.bootstrap import create_app
+from dhr_engine.bootstrap.app import create_app
 from tests.api.scenario import World
 
 EXAMPLES_PER_OPERATION = 30

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 
 from dhr_engine.auth.tokens import issue_token
-from dhr_engine.bootstrap import create_app
+from dhr_engine.bootstrap.app import create_app
 from dhr_engine.context import AppContext
 from dhr_engine.deadlines.queries import attention_for
 from dhr_engine.deadlines.scheduled import sweep_all

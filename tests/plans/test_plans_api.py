@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from dhr_engine.bootstrap import create_app
+from dhr_engine.bootstrap.app import create_app
 from dhr_engine.context import AppContext
 from dhr_engine.demo.builder import Reference
 from dhr_engine.persistence.tables import Case

@@ -22,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from dhr_engine.bootstrap import create_app
+from dhr_engine.bootstrap.app import create_app
 from dhr_engine.context import AppContext
 from dhr_engine.persistence.db import make_engine, make_session_factory
 from dhr_engine.persistence.tables_plans import PlanAction

@@ -22,7 +22,8 @@ import pytest
 import uvicorn
 from playwright.sync_api import Page
 
-from dhr_engine.bootstrap import build_context, create_app
+from dhr_engine.bootstrap import build_context
+from dhr_engine.bootstrap.app import create_app
 from dhr_engine.config import PROJECT_ROOT, Settings
 from dhr_engine.context import AppContext
 from dhr_engine.demo import load_demo

@@ -4,9 +4,12 @@ identities of the people, and returns requested from two agencies."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -19,6 +22,7 @@ from dhr_engine.demo.builder import Reference
 from dhr_engine.domain.roles import Role
 from dhr_engine.family import service as family_service
 from dhr_engine.members import service as member_service
+from dhr_engine.persistence.db import make_engine, make_session_factory
 from dhr_engine.persistence.tables import (
     Case,
     CaseMember,
@@ -220,3 +224,32 @@ def build_world(ctx: AppContext, ref: Reference) -> World:
         assert on_b == [outsider.id]
         assert uow.session.exec(select(ParallelProceeding)).all()
     return world
+
+
+def database_copies(world: World, folder: Path) -> Iterator[Callable[[], TestClient]]:
+    """A factory of API clients, each on its own fresh copy of the world's SQLite database as it is
+    now (so one caller's write cannot change what the next one sees); engines closed at the end."""
+    source = Path(world.ctx.settings.database_url.removeprefix("sqlite:///"))
+    folder.mkdir(parents=True, exist_ok=True)
+    with world.ctx.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engines = []
+    counter = iter(range(10_000))
+
+    def make() -> TestClient:
+        target = folder / f"copy{next(counter)}.db"
+        shutil.copy(source, target)
+        engine = make_engine(f"sqlite:///{target}")
+        engines.append(engine)
+        ctx = AppContext(
+            settings=world.ctx.settings,
+            engine=engine,
+            session_factory=make_session_factory(engine),
+            workflows=world.ctx.workflows,
+            clock=world.ctx.clock,
+        )
+        return TestClient(create_app(ctx.settings, ctx))
+
+    yield make
+    for engine in engines:
+        engine.dispose()

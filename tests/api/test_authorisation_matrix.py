@@ -8,7 +8,6 @@ Writes run each on a fresh copy of the database, so one caller's change cannot a
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlmodel import SQLModel
 
-from dhr_engine.bootstrap.app import create_app
 from dhr_engine.context import AppContext
-from dhr_engine.persistence.db import make_engine, make_session_factory
-from tests.api.scenario import AGENCY_USERS, GLOBAL_USERS, SECRETS, SUMMARY, USERS, World
+from tests.api.scenario import AGENCY_USERS, GLOBAL_USERS, SECRETS, SUMMARY, USERS, World, database_copies
 
 EVERYONE = frozenset(USERS)
 OFFICER_CHAIR = frozenset({"officer", "chair"})
@@ -212,30 +209,7 @@ def fill(path: str, world: World, case: str) -> str:
 @pytest.fixture
 def snapshot(world: World, tmp_path: Path) -> Iterator[Callable[[], TestClient]]:
     """A factory of clients, each on its own fresh copy of the world's database."""
-    url = world.ctx.settings.database_url
-    source = Path(url.removeprefix("sqlite:///"))
-    with world.ctx.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engines = []
-    counter = iter(range(10_000))
-
-    def make() -> TestClient:
-        target = tmp_path / f"copy{next(counter)}.db"
-        shutil.copy(source, target)
-        engine = make_engine(f"sqlite:///{target}")
-        engines.append(engine)
-        ctx = AppContext(
-            settings=world.ctx.settings,
-            engine=engine,
-            session_factory=make_session_factory(engine),
-            workflows=world.ctx.workflows,
-            clock=world.ctx.clock,
-        )
-        return TestClient(create_app(ctx.settings, ctx))
-
-    yield make
-    for engine in engines:
-        engine.dispose()
+    yield from database_copies(world, tmp_path)
 
 
 def call(client: TestClient, endpoint: Endpoint, world: World, username: str, case: str) -> Any:

@@ -10,7 +10,6 @@ refused one runs on a shared copy, checked at the end to be unchanged.
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,14 +21,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from dhr_engine.bootstrap.app import create_app
 from dhr_engine.context import AppContext
-from dhr_engine.persistence.db import make_engine, make_session_factory
 from dhr_engine.persistence.tables_plans import PlanAction
 from dhr_engine.plans import actions as action_service
 from dhr_engine.plans import service as plan_service
 from dhr_engine.plans.service import ActionInput
-from tests.api.scenario import USERS, World
+from tests.api.scenario import USERS, World, database_copies
 from tests.api.test_authorisation_matrix import database_state
 
 TODAY = date(2026, 11, 25)
@@ -395,33 +392,6 @@ def _body(op: Op, world: World, plans: Plans | None, case: str) -> Any:
     )
 
 
-def _snapshots(world: World, tmp_path: Path) -> Iterator[Callable[[], TestClient]]:
-    source = Path(world.ctx.settings.database_url.removeprefix("sqlite:///"))
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    with world.ctx.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engines = []
-    counter = iter(range(10_000))
-
-    def make() -> TestClient:
-        target = tmp_path / f"copy{next(counter)}.db"
-        shutil.copy(source, target)
-        engine = make_engine(f"sqlite:///{target}")
-        engines.append(engine)
-        ctx = AppContext(
-            settings=world.ctx.settings,
-            engine=engine,
-            session_factory=make_session_factory(engine),
-            workflows=world.ctx.workflows,
-            clock=world.ctx.clock,
-        )
-        return TestClient(create_app(ctx.settings, ctx))
-
-    yield make
-    for engine in engines:
-        engine.dispose()
-
-
 @pytest.fixture
 def planned(world: World) -> tuple[World, Plans]:
     return world, build_plans(world)
@@ -430,7 +400,7 @@ def planned(world: World) -> tuple[World, Plans]:
 @pytest.fixture
 def plan_snapshot(planned: tuple[World, Plans], tmp_path: Path) -> Iterator[Callable[[], TestClient]]:
     """Copies of the database with the plans in it (taken after `planned` wrote them)."""
-    yield from _snapshots(planned[0], tmp_path / "planned")
+    yield from database_copies(planned[0], tmp_path / "planned")
 
 
 def check_no_leak(op: Op, username: str, response: Any, plans: Plans, world: World) -> None:
@@ -497,7 +467,7 @@ def test_plans_matrix__exact_allowed_sets_and_no_leaks(
 
 
 def test_create_review_plan_matrix(world: World, tmp_path: Path) -> None:
-    snapshots = _snapshots(world, tmp_path / "bare")
+    snapshots = database_copies(world, tmp_path / "bare")
     snapshot = next(snapshots)
     failures, cells = run_matrix([CREATE_REVIEW_PLAN], world, None, snapshot)
     next(snapshots, None)

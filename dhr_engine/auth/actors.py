@@ -8,7 +8,7 @@ import uuid
 from sqlmodel import Session, select
 
 from dhr_engine.domain.actor import Actor
-from dhr_engine.domain.roles import Role, role_label
+from dhr_engine.domain.roles import Role, roles_in_words
 from dhr_engine.errors import PermissionDenied
 from dhr_engine.persistence.tables import Case, CaseMember, User
 
@@ -29,8 +29,7 @@ def require_case_role(
     """The actor with their case roles, if any of them (or a global role) allows this; else refuse."""
     acting = actor_on_case(session, actor, case.id)
     if not acting.has_any(roles):
-        names = " or ".join(sorted(role_label(r) for r in roles))
-        raise PermissionDenied(f"only a {names} may {doing}", field="role")
+        raise PermissionDenied(f"only {roles_in_words(roles)} may {doing}", field="role")
     return acting
 
 

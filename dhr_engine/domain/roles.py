@@ -139,6 +139,17 @@ def role_label(role: str) -> str:
         return role.replace("_", " ")
 
 
+def roles_in_words(roles: frozenset[Role] | set[Role]) -> str:
+    """ "a CSP officer, an administrator or an independent chair": for "only ... may ..."."""
+    words = [
+        f"{'an' if label[0].lower() in 'aeio' else 'a'} {label}"
+        for label in sorted((role_label(r) for r in roles), key=str.lower)
+    ]
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 GLOBAL_ROLES = frozenset(role for role, entry in ROLES.items() if entry.held == "account")
 CASE_ROLES = frozenset(role for role, entry in ROLES.items() if entry.held == "case")
 AGENCY_ROLES = frozenset(role for role, entry in ROLES.items() if entry.for_agency)

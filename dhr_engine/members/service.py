@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from dhr_engine.audit.service import append_event
 from dhr_engine.auth.actors import actor_on_case
+from dhr_engine.deadlines.service import validate_effective_date
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.clock import Clock
-from dhr_engine.domain.roles import AGENCY_ROLES, CASE_ROLES, Role, roles_that
+from dhr_engine.domain.roles import AGENCY_ROLES, CASE_ROLES, Role, roles_in_words, roles_that
 from dhr_engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from dhr_engine.persistence.case_lookup import get_case_for_update
 from dhr_engine.persistence.tables import CaseAgency, CaseMember, User
@@ -33,9 +34,17 @@ def _case_role(role: str) -> Role:
 
 def _require_manager(actor: Actor) -> None:
     if not actor.has_any(MANAGERS):
-        raise PermissionDenied(
-            "only a CSP officer or the independent chair may change case members", field="role"
+        raise PermissionDenied(f"only {roles_in_words(MANAGERS)} may change case members", field="role")
+
+
+def _refuse_held(session: Session, case_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> None:
+    held = session.exec(
+        select(CaseMember).where(
+            CaseMember.case_id == case_id, CaseMember.user_id == user_id, CaseMember.role == role.value
         )
+    ).first()
+    if held:
+        raise Conflict("that user already holds that role on this case", field="role")
 
 
 def add_member(
@@ -50,6 +59,8 @@ def add_member(
 ) -> CaseMember:
     """Give a user a role on one case; agency roles bind to the user's agency."""
     case_role = _case_role(role)
+    if effective_on is not None:
+        validate_effective_date(effective_on, clock.today())
     with uow:
         session = uow.session
         case = get_case_for_update(uow, case_id, None)
@@ -59,15 +70,7 @@ def add_member(
             raise NotFound("no such active user", field="user_id")
         if case_role in AGENCY_ROLES and user.agency_id is None:
             raise ValidationFailed("an agency role needs a user who belongs to an agency", field="user_id")
-        exists = session.exec(
-            select(CaseMember).where(
-                CaseMember.case_id == case.id,
-                CaseMember.user_id == user.id,
-                CaseMember.role == case_role.value,
-            )
-        ).first()
-        if exists:
-            raise Conflict("that user already holds that role on this case", field="role")
+        _refuse_held(session, case.id, user.id, case_role)
         member = CaseMember(
             case_id=case.id,
             user_id=user.id,
@@ -135,6 +138,8 @@ def change_role(
         member = session.get(CaseMember, member_id)
         if member is None or member.case_id != case.id:
             raise NotFound("no such member of this case", field="member_id")
+        if new_role.value != member.role:
+            _refuse_held(session, case.id, member.user_id, new_role)
         if new_role in AGENCY_ROLES and member.agency_id is None:
             user = session.get(User, member.user_id)
             if user is None or user.agency_id is None:

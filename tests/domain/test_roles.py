@@ -54,3 +54,11 @@ def test_held_where_the_table_says() -> None:
     assert {Role.AGENCY_AUTHOR, Role.AGENCY_MANAGER} == roles.AGENCY_ROLES
     assert Role.SYSTEM not in roles.CASE_ROLES | roles.GLOBAL_ROLES
     assert roles.AGENCY_ROLES <= roles.CASE_ROLES
+
+
+def test_roles_in_words__with_their_articles_in_order() -> None:
+    assert roles.roles_in_words({Role.CSP_OFFICER}) == "a CSP officer"
+    assert (
+        roles.roles_in_words({Role.INDEPENDENT_CHAIR, Role.ADMIN, Role.CSP_OFFICER})
+        == "an administrator, a CSP officer or an independent chair"
+    )

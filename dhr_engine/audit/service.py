@@ -131,7 +131,7 @@ def verify_case(session: Session, case: Case) -> list[AuditProblem]:
 def verify_all(session: Session, case_ids: list[uuid.UUID] | None = None) -> list[AuditProblem]:
     """Verify every case's chain (or the given cases')."""
     query = select(Case).order_by(col(Case.ref))
-    if case_ids:
+    if case_ids is not None:  # an empty list checks no case, not every case
         query = query.where(col(Case.id).in_(case_ids))
     problems: list[AuditProblem] = []
     for case in session.exec(query).all():

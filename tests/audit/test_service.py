@@ -168,6 +168,7 @@ def test_verify_all__names_only_the_tampered_case(ctx: AppContext, ref: Referenc
         ]
         assert verify_all(uow.session, [good.id]) == []
         assert [p.case_ref for p in verify_all(uow.session, [bad.id])] == [bad.ref]
+        assert verify_all(uow.session, []) == []  # no case named: none checked, not every case
 
 
 def test_a_refused_command__leaves_the_chain_as_it_was(lite: AppContext, lite_ref: Reference) -> None:

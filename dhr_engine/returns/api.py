@@ -53,6 +53,15 @@ from dhr_engine.returns.schemas import (
 from dhr_engine.workflow.definition import WorkflowDefinition
 
 router = APIRouter(prefix=API_PREFIX, tags=["returns"])
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CSV = "text/csv"
+
+
+def _files(*media_types: str) -> dict[str, Any]:
+    """The OpenAPI content of a file download: each media type a binary string."""
+    return {media: {"schema": {"type": "string", "format": "binary"}} for media in media_types}
 Viewing = Annotated[CaseAccess, Depends(case_access(Action.CASE_VIEW))]
 RequestPath = Annotated[uuid.UUID, Path(description="The return request's id")]
 VersionPath = Annotated[int, Path(ge=1, le=100_000, description="The version number")]
@@ -387,9 +396,9 @@ def upload_file(
 @router.get(
     "/return-attachments/{attachment_id}",
     response_class=Response,
-    include_in_schema=False,  # a file, not JSON
+    tags=["returns"],
     summary="Download an attachment",
-    responses={200: {"description": "The PDF or Word file"}},
+    responses={200: {"description": "The PDF or Word file, as stored", "content": _files(PDF, DOCX)}},
 )
 def download_file(ctx: CtxDep, actor: ActorDep, attachment_id: uuid.UUID) -> Response:
     """The stored bytes, checked against their hash; another agency's file is a 404."""
@@ -525,10 +534,9 @@ def merged(
 @router.get(
     "/cases/{ref}/chronology-files/{format}",
     response_class=Response,
-    include_in_schema=False,  # a file, not JSON
     tags=["chronology"],
     summary="Export the merged chronology",
-    responses={200: {"description": "The Word file or the CSV"}},
+    responses={200: {"description": "The Word file or the CSV", "content": _files(CSV, DOCX)}},
 )
 def merged_export(
     ctx: CtxDep,

@@ -62,6 +62,8 @@ CSV = "text/csv"
 def _files(*media_types: str) -> dict[str, Any]:
     """The OpenAPI content of a file download: each media type a binary string."""
     return {media: {"schema": {"type": "string", "format": "binary"}} for media in media_types}
+
+
 Viewing = Annotated[CaseAccess, Depends(case_access(Action.CASE_VIEW))]
 RequestPath = Annotated[uuid.UUID, Path(description="The return request's id")]
 VersionPath = Annotated[int, Path(ge=1, le=100_000, description="The version number")]

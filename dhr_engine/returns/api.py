@@ -398,7 +398,6 @@ def upload_file(
 @router.get(
     "/return-attachments/{attachment_id}",
     response_class=Response,
-    tags=["returns"],
     summary="Download an attachment",
     responses={200: {"description": "The PDF or Word file, as stored", "content": _files(PDF, DOCX)}},
 )

@@ -11,6 +11,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from dhr_engine.auth import policy
+from dhr_engine.cases.queries import roles_by_case
 from dhr_engine.deadlines import service as deadline_service
 from dhr_engine.deadlines.queries import DUE_SOON_DAYS
 from dhr_engine.domain.actor import Actor
@@ -160,17 +161,20 @@ class ReturnRow:
 
 def return_rows(session: Session, viewer: Viewer, cases: list[Case]) -> list[ReturnRow]:
     """The return requests of these cases that the viewer may see (an agency user: their own
-    agency's), each with its agency's name and its newest deadline row: one query for the requests,
-    one for the agencies and one for the deadlines, however many cases and requests there are."""
-    requests: list[tuple[ReturnRequest, Case]] = []
-    for case in cases:
-        acting = viewer.actor.on_case(policy.case_roles(session, viewer.actor, case.id))
-        query = (
-            select(ReturnRequest)
-            .where(ReturnRequest.case_id == case.id, policy.return_visibility_clause(acting))
-            .order_by(col(ReturnRequest.requested_on))
-        )
-        requests += [(r, case) for r in session.exec(query).all()]
+    agency's), each with its agency's name and its newest deadline row: one query each for the viewer's
+    roles, the requests, the agencies and the deadlines, however many cases and requests there are."""
+    by_id = {case.id: case for case in cases}
+    roles = roles_by_case(session, viewer.actor, by_id)
+    acting = {
+        case_id: viewer.actor.on_case(frozenset(Role(r) for r in roles.get(case_id, ()))) for case_id in by_id
+    }
+    order = {case_id: i for i, case_id in enumerate(by_id)}
+    found = session.exec(select(ReturnRequest).where(col(ReturnRequest.case_id).in_(list(by_id)))).all()
+    requests = [
+        (r, by_id[r.case_id])
+        for r in sorted(found, key=lambda r: (order[r.case_id], r.requested_on, str(r.id)))
+        if policy.may_see_return(acting[r.case_id], r.agency_id)
+    ]
     if not requests:
         return []
     agency_ids = {r.agency_id for r, _case in requests}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -414,6 +414,11 @@ class RepeatOut(BaseModel):
     second_text: str = Field(description="The second recommendation's text")
 
 
+def _effective_on(what: str) -> Any:
+    """The optional date a change took effect, within the dates the API accepts."""
+    return Field(default=None, ge=EARLIEST, le=LATEST, description=f"{what} (default today) {DATE_RANGE}")
+
+
 # --- what is sent -------------------------------------------------------------------------------
 
 
@@ -423,12 +428,7 @@ class ReviewPlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"cadence_months": 3}]})
 
     cadence_months: int = Field(default=3, ge=1, le=12, description="Review progress every so many months")
-    effective_on: date | None = Field(
-        default=None,
-        ge=EARLIEST,
-        le=LATEST,
-        description=f"When the plan was made (default today) {DATE_RANGE}",
-    )
+    effective_on: date | None = _effective_on("When the plan was made")
 
 
 class PriorityPlanIn(BaseModel):
@@ -459,12 +459,7 @@ class PriorityPlanIn(BaseModel):
     period_end: date = Field(ge=EARLIEST, le=LATEST, description=f"End of the period {DATE_RANGE}")
     title: str = Field(default="", max_length=200, description="The title (default: from the priority)")
     cadence_months: int = Field(default=3, ge=1, le=12, description="Review progress every so many months")
-    effective_on: date | None = Field(
-        default=None,
-        ge=EARLIEST,
-        le=LATEST,
-        description=f"When the plan was made (default today) {DATE_RANGE}",
-    )
+    effective_on: date | None = _effective_on("When the plan was made")
 
 
 class ActionIn(BaseModel):
@@ -529,9 +524,7 @@ class RecommendationIn(BaseModel):
     actions: list[ActionIn] = Field(
         min_length=1, max_length=50, description="The actions that carry it out (at least one)"
     )
-    effective_on: date | None = Field(
-        default=None, ge=EARLIEST, le=LATEST, description=f"When it was added (default today) {DATE_RANGE}"
-    )
+    effective_on: date | None = _effective_on("When it was added")
 
 
 class OutcomeMeasureIn(BaseModel):
@@ -557,9 +550,7 @@ class NewActionIn(ActionIn):
     outcome_measure_id: uuid.UUID | None = Field(
         default=None, description="The outcome measure it works towards (a priority plan)"
     )
-    effective_on: date | None = Field(
-        default=None, ge=EARLIEST, le=LATEST, description=f"When it was added (default today) {DATE_RANGE}"
-    )
+    effective_on: date | None = _effective_on("When it was added")
 
 
 class ActionFireIn(BaseModel):
@@ -580,9 +571,7 @@ class ActionFireIn(BaseModel):
         default="", max_length=4000, description="Evidence of completion (needed to complete)"
     )
     outcome: str = Field(default="", max_length=2000, description="The outcome achieved (on completion)")
-    effective_on: date | None = Field(
-        default=None, ge=EARLIEST, le=LATEST, description=f"When it happened (default today) {DATE_RANGE}"
-    )
+    effective_on: date | None = _effective_on("When it happened")
 
 
 class TargetIn(BaseModel):

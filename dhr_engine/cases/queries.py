@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, exists, func
 from sqlmodel import Session, col, select
 
-from dhr_engine.audit.wording import describe
+from dhr_engine.audit.wording import Names, describe
 from dhr_engine.auth import policy
 from dhr_engine.auth.policy import Action
 from dhr_engine.cases.service import available_triggers
@@ -28,6 +28,7 @@ from dhr_engine.deadlines.queries import DUE_SOON_DAYS
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.family_log import KINDS as FAMILY_KINDS
 from dhr_engine.domain.roles import AGENCY_ROLES, Role, role_label
+from dhr_engine.letters.catalogue import CATALOGUE
 from dhr_engine.persistence.tables import (
     Agency,
     AuditEvent,
@@ -159,6 +160,13 @@ def clock_views(
     return views
 
 
+def history_names(session: Session) -> Names:
+    """What the history calls the users, agencies and letters its events refer to by id or code."""
+    by_id: dict[uuid.UUID, str] = {u.id: u.display_name for u in session.exec(select(User)).all()}
+    by_id.update({a.id: a.name for a in session.exec(select(Agency)).all()})
+    return Names(by_id=by_id, letters={code: spec.title for code, spec in CATALOGUE.items()})
+
+
 def load_case_view(
     session: Session, case: Case, definition: WorkflowDefinition, viewer: Viewer, acting: Actor, today: date
 ) -> CaseView:
@@ -204,9 +212,12 @@ def load_case_view(
         agency = session.get(Agency, r.agency_id)
         returns.append((r, agency.name if agency else ""))
     triggers = available_triggers(session, case, definition, viewer.actor, today)
-    names = {u.id: u.display_name for u in session.exec(select(User)).all()}
+    names = history_names(session)
     shown = [e for e in events if policy.event_view(acting, e) is not None]
-    history = [(e, describe(e, definition, names)) for e in reversed(shown)]
+    # Newest first by the date each thing happened (an event recorded later may have happened
+    # earlier: a backdated decision); events of the same day in the order they were recorded.
+    shown.sort(key=lambda e: (e.effective_on, e.seq), reverse=True)
+    history = [(e, describe(e, definition, names)) for e in shown]
     return CaseView(
         case=case,
         definition=definition,

@@ -272,14 +272,15 @@ def _persist_effects(
             session, case, kind=draft.kind, actor=actor, effective_on=on, recorded_at=now, data=draft.data
         )
     calendar = deadline_service.bank_holidays(session, uow.holiday_subdivision)
-    label = definition.state(case.stage).label
+    named = next((t.anchor for t in definition.transitions if t.trigger == trigger and t.anchor), "")
+    anchor_event = named or definition.state(case.stage).label.lower()
     done = apply_ops(
         session,
         case,
         definition,
         flow.effects.deadline_ops,
         on=on,
-        anchor_event=f"{label.lower()} ({trigger})",
+        anchor_event=anchor_event,
         calendar=calendar,
     )
     for kind, row in done:

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from dhr_engine.cli.common import console, context, fail, print_json, report
 from dhr_engine.deadlines import service as deadline_service
+from dhr_engine.deadlines.service import STATUS_WORDS
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.errors import DhrError
 from dhr_engine.persistence.case_lookup import get_case
@@ -40,15 +41,22 @@ def list_deadlines(ref: str, as_json: bool = typer.Option(False, "--json")) -> N
         print_json(data)
         return
     table = Table(title=f"Deadlines of {ref}")
-    for column in ("key", "statutory due", "adjusted due", "status"):
+    for column in ("deadline", "statutory due", "adjusted due", "status"):
         table.add_column(column)
-    for d in data:
-        table.add_row(d["key"], d["statutory_due"], d["adjusted_due"], d["status"])
+    for row, d in zip(rows, data, strict=True):
+        table.add_row(
+            row.label,
+            format_date(row.statutory_due),
+            format_date(row.adjusted_due),
+            STATUS_WORDS.get(d["status"], d["status"].replace("_", " ")),
+        )
     console.print(table)
 
 
 @app.command("explain")
-def explain(ref: str, key: str) -> None:
+def explain(
+    ref: str, key: str = typer.Argument(help="The deadline: its key (--json of list) or its name as listed")
+) -> None:
     """Explain a deadline: rule, anchor date, holidays skipped, pauses added."""
     ctx = context()
     with ctx.reader() as uow:
@@ -56,9 +64,14 @@ def explain(ref: str, key: str) -> None:
             case = get_case(uow.session, ref=ref)
         except DhrError as err:
             report(err)
-        rows = [d for d in deadline_service.list_for_case(uow.session, case.id) if d.key == key]
+        wanted = key.strip().casefold()
+        rows = [
+            d
+            for d in deadline_service.list_for_case(uow.session, case.id)
+            if wanted in (d.key, d.label.casefold())
+        ]
         if not rows:
-            fail(f"{ref} has no deadline '{key}'")
+            fail(f"{ref} has no deadline called '{key}': `dhr deadlines list {ref}` names them")
         definition = ctx.workflows.get(case.workflow_key, case.workflow_version)
         for row in rows:
             explanation = deadline_service.explain(uow.session, row, definition, ctx.clock.today())

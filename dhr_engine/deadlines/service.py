@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session, col, select
 
+from dhr_engine.deadlines.basis import basis_in_words
 from dhr_engine.domain.calendar import (
     BankHolidays,
     Interval,
@@ -283,26 +285,57 @@ class Explanation:
     remaining_days: int | None = None
 
     def lines(self) -> list[str]:
+        """The explanation in plain words (no key, code, evidence tag or ISO date)."""
         out = [
-            f"{self.label} ({self.key}): {self.status}",
-            f"Rule: {self.rule} from {self.anchor_event}"
-            + (f" — evidence {self.evidence}" if self.evidence else ""),
-            f"Anchor date: {format_date(self.anchor_on)}",
+            f"{self.label}: {STATUS_WORDS.get(self.status, self.status.replace('_', ' '))}",
+            f"Rule: {self.rule} from {anchor_in_words(self.anchor_event)}",
         ]
+        basis = basis_in_words(self.evidence)
+        if basis:
+            out.append(f"Basis: {basis}")
+        out.append(f"Anchor date: {format_date(self.anchor_on)}")
         for day, name in self.holidays_skipped:
             out.append(f"Bank holiday skipped: {format_date(day)} ({name})")
         out.append(f"Statutory due date: {format_date(self.statutory_due)}")
         for start, end in self.pauses:
-            until = format_date(end) if end else "still paused"
-            out.append(f"Paused: {format_date(start)} to {until}")
+            if end:
+                out.append(f"Paused: {format_date(start)} to {format_date(end)}")
+            else:
+                out.append(f"Paused since {format_date(start)} (still paused)")
         out.extend(f"Parallel proceeding: {p}" for p in self.proceedings)
-        if self.pauses:
-            out.append(f"Days added for pauses (overlaps counted once): {self.paused_days}")
+        rule = "the day a pause starts is counted, the day the review resumes is not"
+        if self.pauses and self.adjusted_due is None:
+            days = _days(self.paused_days)
+            out.append(
+                f"Days paused so far: {days}, overlapping pauses counted once. Nothing is added yet: "
+                f"when the review resumes, the days paused are added to the due date ({rule})"
+            )
+        elif self.pauses:
+            out.append(f"Days added for pauses: {_days(self.paused_days)} (overlaps counted once; {rule})")
         if self.adjusted_due is None:
-            out.append(f"Adjusted due date: set on resume ({self.remaining_days} days remaining when paused)")
+            left = self.remaining_days or 0
+            when = (
+                f"{_days(left)} of the review were left when it paused"
+                if left >= 0
+                else f"it was {_days(-left)} overdue when it paused"
+            )
+            out.append(f"Adjusted due date: set when the review resumes ({when})")
         else:
             out.append(f"Adjusted due date: {format_date(self.adjusted_due)}")
         return out
+
+
+STATUS_WORDS = {"met_late": "met late", "cancelled": "cancelled", "missed": "missed"}
+TRIGGER_NOTE = re.compile(r" \([a-z0-9_]+\)$")
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
+def anchor_in_words(anchor_event: str) -> str:
+    """The event a deadline runs from, without the trigger code that older rows carry at the end."""
+    return TRIGGER_NOTE.sub("", anchor_event)
 
 
 def explain(

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dhr_engine.config import PROJECT_ROOT
-from dhr_engine.errors import ErrorItem, InvalidLetterContext
+from dhr_engine.errors import DhrError, ErrorItem, InvalidLetterContext
 from dhr_engine.letters import contexts as c
 from dhr_engine.letters.spec import Identity, LetterSpec, RecipientKind, Sender
 from dhr_engine.letters.spec_loader import load_specs
@@ -62,6 +62,21 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
     return name
+
+
+def needs_input(err: DhrError) -> str:
+    """Why a letter cannot be drafted yet, for the people who will fill the gap: the merge fields in
+    words ("summary of facts, meeting date: missing from the case record"), never their values."""
+    missing = [
+        i.field.replace("_", " ").replace(".", " ") for i in err.items if i.field and i.code == "missing"
+    ]
+    other = [
+        f"{i.field.replace('_', ' ')}: {i.msg}" if i.field else i.msg
+        for i in err.items
+        if i.code != "missing"
+    ]
+    parts = ([f"{', '.join(missing)}: not in the case record yet"] if missing else []) + other
+    return "needs input before it can be drafted — " + "; ".join(parts)
 
 
 def _message(error: Mapping[str, Any]) -> tuple[str, str]:

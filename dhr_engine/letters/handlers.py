@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dhr_engine.context import AppContext
 from dhr_engine.errors import DhrError
+from dhr_engine.letters.catalogue import needs_input
 from dhr_engine.letters.service import draft_for_outbox_item
 from dhr_engine.outbox.service import GiveUp
 from dhr_engine.persistence.tables import OutboxItem
@@ -19,5 +20,4 @@ def draft_letter(ctx: AppContext, item: OutboxItem) -> None:
     try:
         draft_for_outbox_item(ctx, item.id)
     except DhrError as err:
-        problems = "; ".join(f"{i.field}: {i.msg}" if i.field else i.msg for i in err.items)
-        raise GiveUp(f"needs input before it can be drafted — {problems}") from err
+        raise GiveUp(needs_input(err)) from err

@@ -28,7 +28,7 @@ from dhr_engine.domain.roles import Role
 from dhr_engine.errors import Conflict, DhrError, NotFound, ValidationFailed
 from dhr_engine.letters import access
 from dhr_engine.letters.case_context import case_fields
-from dhr_engine.letters.catalogue import LetterSpec, spec_for, validate_context
+from dhr_engine.letters.catalogue import LetterSpec, needs_input, spec_for, validate_context
 from dhr_engine.letters.contexts import LetterContext
 from dhr_engine.letters.privacy import check_identities
 from dhr_engine.letters.recipients import Recipient, chosen_recipient, default_recipients, user_with_role
@@ -461,12 +461,11 @@ def draft_for_outbox_item(ctx: AppContext, item_id: uuid.UUID) -> list[Letter]:
 
 def _mark_failed(ctx: AppContext, item_id: uuid.UUID, err: DhrError) -> None:
     """Record why a queued letter could not be drafted (field names only, never values)."""
-    problems = "; ".join(f"{i.field}: {i.msg}" if i.field else i.msg for i in err.items)
     with ctx.uow() as uow:
         item = uow.session.get(OutboxItem, item_id)
         if item is not None:
             item.status, item.attempts = "failed", item.attempts + 1
-            item.last_error = f"needs input before it can be drafted — {problems}"[:1000]
+            item.last_error = needs_input(err)[:1000]  # the column holds a diagnostic of field names
             uow.session.add(item)
             uow.commit()
 

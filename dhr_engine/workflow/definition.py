@@ -42,6 +42,9 @@ class TransitionDef(_Strict):
     deadlines: DeadlineOps = DeadlineOps()
     requires_reason: bool = False
     description: str = ""
+    # How the deadlines this trigger opens name their start ("the Secretary of State's direction to
+    # hold a review"); empty: the stage it reaches ("decided to hold a review").
+    anchor: str = ""
     # Set by the loader for expanded pause/resume transitions; not written in YAML.
     resume_to: str | None = None
 

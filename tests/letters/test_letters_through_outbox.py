@@ -28,7 +28,7 @@ def test_drain_outbox__drafts_queued_letters(lite: AppContext, lite_ref: Referen
     # The briefing needs facts the case record does not hold: it waits for an officer, naming them.
     assert {i.topic for i in failed} >= {"c03_decision_briefing"}
     assert all(
-        "needs input" in i.last_error and "summary_of_facts" in i.last_error
+        "needs input" in i.last_error and "summary of facts" in i.last_error
         for i in failed
         if i.topic == "c03_decision_briefing"
     )

@@ -13,6 +13,7 @@ from datetime import date
 
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.domain.family_log import KINDS as FAMILY_KINDS
+from dhr_engine.domain.reminders import rung_in_words
 from dhr_engine.domain.return_kinds import KINDS as RETURN_KINDS
 from dhr_engine.domain.roles import role_label
 from dhr_engine.persistence.tables import AuditEvent
@@ -74,17 +75,7 @@ def _roles(raw: object) -> str:
 
 
 def _rung(raw: object) -> str:
-    """A reminder rung ("before:14", "due", "escalation:3") as words."""
-    text = str(raw or "")
-    kind, _, number = text.partition(":")
-    if kind == "before" and number.isdigit():
-        days = int(number)
-        return f"{days} day{'s' if days != 1 else ''} before it is due"
-    if kind == "due":
-        return "on the day it is due"
-    if kind == "escalation" and number.isdigit():
-        return f"escalation {number}"
-    return words(text)
+    return rung_in_words(str(raw or ""))
 
 
 def _reason(data: Mapping[str, object]) -> str:

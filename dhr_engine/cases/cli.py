@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import typer
@@ -14,6 +15,7 @@ from dhr_engine.domain.calendar import format_date
 from dhr_engine.errors import DhrError
 from dhr_engine.persistence import case_lookup
 from dhr_engine.persistence.tables import Case, Deadline
+from dhr_engine.workflow.guards import GUARDS
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -52,7 +54,8 @@ def list_cases(
     for column in ("ref", "stage", "title", "notified"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["ref"], row["stage_label"], row["title"], row["notified_on"])
+        notified = format_date(date.fromisoformat(row["notified_on"]))
+        table.add_row(row["ref"], row["stage_label"], row["title"], notified)
     console.print(table)
 
 
@@ -82,15 +85,18 @@ def show(ref: str, as_json: bool = typer.Option(False, "--json")) -> None:
         return
     console.print(f"[bold]{case.ref}[/bold] {case.title}")
     console.print(
-        f"Stage: {data['stage_label']} ({case.stage}); "
-        f"workflow {case.workflow_version}; version {case.version}"
+        f"Stage: {data['stage_label']}; workflow edition {case.workflow_version}; version {case.version}"
     )
     for d in deadlines:
         state = "paused" if d.paused_since else f"due {format_date(d.adjusted_due)}"
-        console.print(f"  deadline {d.key}: {state}")
+        console.print(f"  Deadline: {d.label}: {state}")
     for o in options:
-        blocked = f" — blocked by {', '.join(o.blocked_by)}" if o.blocked_by else ""
-        console.print(f"  may fire: {o.trigger}{blocked}")
+        command = f"dhr case fire {case.ref} {o.trigger}"
+        why = [GUARDS[g].description if g in GUARDS else g.replace("_", " ") for g in o.blocked_by]
+        if why:
+            console.print(f"  Not yet possible: {o.label}, until {'; '.join(why)} ({command})")
+        else:
+            console.print(f"  May be done now: {o.label} ({command})")
 
 
 @app.command("new")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 import typer
@@ -13,6 +14,7 @@ from sqlmodel import col, select
 from dhr_engine.bootstrap import JOBS
 from dhr_engine.cli.common import console, context, fail, print_json, report
 from dhr_engine.domain.calendar import format_date
+from dhr_engine.domain.reminders import rung_in_words
 from dhr_engine.errors import DhrError
 from dhr_engine.outbox.service import queue_counts
 from dhr_engine.persistence.tables import Case, Deadline
@@ -101,16 +103,16 @@ def notices(ref: str, as_json: bool = typer.Option(False, "--json")) -> None:
         if case is None:
             fail(f"no case '{ref}'")
         rows = uow.session.exec(
-            select(DeadlineNotice, Deadline.key)
+            select(DeadlineNotice, Deadline.key, Deadline.label)
             .join(Deadline, col(Deadline.id) == col(DeadlineNotice.deadline_id))
             .where(DeadlineNotice.case_id == case.id)
             .order_by(col(DeadlineNotice.claimed_at), col(DeadlineNotice.rung))
         ).all()
         data: list[dict[str, Any]] = [
-            {"key": key, "rung": n.rung, "status": n.status, "sent_on": n.sent_on.isoformat(),
+            {"key": key, "label": label, "rung": n.rung, "status": n.status, "sent_on": n.sent_on.isoformat(),
              "due_on": n.due_on.isoformat(), "addressees": n.addressees, "roles": n.roles,
              "skipped": n.skipped, "error": n.error}
-            for n, key in rows
+            for n, key, label in rows
         ]  # fmt: skip
     if as_json:
         print_json(data)
@@ -119,6 +121,14 @@ def notices(ref: str, as_json: bool = typer.Option(False, "--json")) -> None:
     for column in ("deadline", "rung", "sent on", "due", "to", "status"):
         table.add_column(column)
     for d in data:
-        status = d["status"] + (f" (skipped {', '.join(d['skipped'])})" if d["skipped"] else "")
-        table.add_row(d["key"], d["rung"], d["sent_on"], d["due_on"], str(d["addressees"]), status)
+        skipped = ", ".join(rung_in_words(r) for r in d["skipped"])
+        status = d["status"].replace("_", " ") + (f" (skipped: {skipped})" if skipped else "")
+        table.add_row(
+            d["label"],
+            rung_in_words(d["rung"]),
+            format_date(date.fromisoformat(d["sent_on"])),
+            format_date(date.fromisoformat(d["due_on"])),
+            str(d["addressees"]),
+            status,
+        )
     console.print(table)

@@ -48,7 +48,7 @@ def list_deadlines(ref: str, as_json: bool = typer.Option(False, "--json")) -> N
             row.label,
             format_date(row.statutory_due),
             format_date(row.adjusted_due),
-            STATUS_WORDS.get(d["status"], d["status"].replace("_", " ")),
+            STATUS_WORDS.get(str(d["status"]), str(d["status"]).replace("_", " ")),
         )
     console.print(table)
 

@@ -155,3 +155,17 @@ def roles_for(rule: ReminderRule, rung: Rung, owner_role: str) -> list[str]:
 def horizon_days(rule: ReminderRule) -> int:
     """How many days before the due date the first reminder falls (0: none before the day)."""
     return max([n for n in rule.before_days if n > 0], default=0)
+
+
+def rung_in_words(rung: str) -> str:
+    """A rung as a person reads it: "before:14" -> "14 days before it is due", "escalation:3" ->
+    "escalation 3", "due" -> "on the day it is due"."""
+    kind, _, number = rung.partition(":")
+    if kind == "before" and number.isdigit():
+        days = int(number)
+        return f"{days} day{'s' if days != 1 else ''} before it is due"
+    if kind == "due":
+        return "on the day it is due"
+    if kind == "escalation" and number.isdigit():
+        return f"escalation {number}"
+    return rung.replace("_", " ").replace(":", " ")

@@ -19,18 +19,11 @@ import httpx
 import pytest
 
 from dhr_engine.demo.builder import USERS
+from tests.plain_text import problems_in
 from tests.web.conftest import Server, signed_in
 
 pytestmark = pytest.mark.slow
 
-CHECKS = {
-    "a stored key or code": re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"),
-    "an ISO date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
-    "an evidence tag": re.compile(r"\[(?:V|G|I|L|S)\]"),
-    "a negative number of days": re.compile(r"-\d+ days?\b"),
-}
-# What people type as it is: e-mail addresses and user names (police.manager, acute_trust.author).
-TYPED = re.compile(r"\S+@\S+|\b[a-z0-9_]+\.[a-z0-9_.]+\b")
 NOT_PAGES = re.compile(r"\.(pdf|docx|csv|xlsx|zip|png|svg|json)$|/download|/file\b|/export")
 SKIPPED_PREFIXES = ("/static", "/sign-out", "/api", "/docs", "/redoc", "/openapi")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -67,17 +60,6 @@ class VisibleText(HTMLParser):
     def handle_data(self, data: str) -> None:
         if data.strip() and not (self.stack and self.stack[-1]):
             self.parts.append(" ".join(data.split()))
-
-
-def problems_in(text: str) -> list[str]:
-    """Each thing a person should not have to read, with a little of the text around it."""
-    text = TYPED.sub(" ", text)
-    found = []
-    for what, pattern in CHECKS.items():
-        for match in pattern.finditer(text):
-            around = text[max(0, match.start() - 60) : match.end() + 20]
-            found.append(f"{what} '{match.group(0)}' in …{around}…")
-    return found
 
 
 def crawl(client: httpx.Client, base: str) -> tuple[int, dict[str, list[str]]]:

@@ -82,7 +82,7 @@ def list_plans(kind: str | None = KindOption, as_json: bool = typer.Option(False
         due = format_date(plan.next_review_on) if plan.next_review_on else ""
         table.add_row(
             plan.title,
-            plan.plan_type,
+            plan.plan_type.replace("_", " "),
             *(str(d[r]) for r in ("red", "amber", "green", "blue")),
             due,
             str(plan.id),
@@ -249,11 +249,15 @@ def export_plans(
     ctx = context()
     with ctx.reader() as uow:
         rows = queries.action_rows(uow.session, ctx.clock.today(), kind=kind)
-    sheets = (
-        [export.actions_sheet(rows)]
-        if fmt == "csv"
-        else [export.summary_sheet(rows), export.actions_sheet(rows)]
-    )
+        sheets = (
+            [export.actions_sheet(rows)]
+            if fmt == "csv"
+            else [export.summary_sheet(rows), export.actions_sheet(rows)]
+        )
+        try:
+            export.refuse_identities(uow.session, sheets)  # the file may leave the partnership
+        except DhrError as err:
+            report(err)
     try:
         _written(export.write(sheets, out, fmt))
     except DhrError as err:
@@ -298,6 +302,11 @@ def repeats(
     ctx = context()
     with ctx.reader() as uow:
         pairs = lessons.repeats_report(uow.session, threshold=threshold)
+        if out:
+            try:
+                export.refuse_identities(uow.session, [export.repeats_sheet(pairs)])
+            except DhrError as err:
+                report(err)
     if as_json:
         print_json([p.__dict__ | {"themes": list(p.themes)} for p in pairs])
     else:

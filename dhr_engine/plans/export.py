@@ -1,4 +1,12 @@
-"""Exports for board papers: CSV (one table) and XLSX (one sheet per table), dates as real dates."""
+"""Exports for board papers: CSV (one table) and XLSX (one sheet per table), dates as real dates.
+
+Every cell goes through `safe_cell` (no text is ever a formula). A table that carries free text
+from reviews (the plans' actions, the repeated recommendations) names the reviews it comes from and
+the columns of free text; `refuse_identities` checks those cells against the real names and dates
+of birth of the people of those reviews (`dhr_engine/domain/privacy.py`) and refuses the export,
+saying what kind of value is in which cell, never the value, since these files may leave the
+partnership.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +20,13 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from sqlmodel import Session, col, select
 
 from dhr_engine.domain.calendar import format_date
-from dhr_engine.errors import ValidationFailed
+from dhr_engine.domain.privacy import Finding, PrivacyCheck, describe_kinds, protected_people
+from dhr_engine.domain.spreadsheet import safe_cell
+from dhr_engine.errors import Conflict, ErrorItem, ValidationFailed
+from dhr_engine.persistence.tables import Case, Person
 from dhr_engine.plans.lessons import RepeatPair, ThemeRow
 from dhr_engine.plans.oversight import OversightFigures
 from dhr_engine.plans.queries import EXPORT_COLUMNS, EXPORT_HEADINGS, ActionRow
@@ -25,11 +37,20 @@ FORMATS = ("csv", "xlsx")
 
 @dataclass(frozen=True)
 class Sheet:
-    """A titled table: headings and rows of plain values."""
+    """A titled table: headings and rows of plain values; `cases` are the references of the
+    reviews whose free text it carries, in the columns `free_text` (their indexes)."""
 
     title: str
     headings: list[str]
     rows: list[list[object]]
+    cases: tuple[str, ...] = ()
+    free_text: tuple[int, ...] = ()
+
+
+class IdentityInExport(Conflict):
+    """The tables hold a real name or date of birth; the export is not made."""
+
+    code = "restricted_identity"
 
 
 def _cell_text(value: object) -> object:
@@ -37,7 +58,44 @@ def _cell_text(value: object) -> object:
         return "Yes" if value else "No"
     if isinstance(value, date):
         return format_date(value)
-    return "" if value is None else value
+    return "" if value is None else safe_cell(value)
+
+
+def _free_text_cells(sheet: Sheet) -> list[tuple[str, str]]:
+    cells = []
+    for number, row in enumerate(sheet.rows, start=2):  # row 1 holds the headings
+        for index in sheet.free_text:
+            value = row[index]
+            if isinstance(value, str) and value:
+                column = f"column {get_column_letter(index + 1)} ({sheet.headings[index]})"
+                cells.append((f"the {sheet.title} table, row {number}, {column}", value))
+    return cells
+
+
+def identity_findings(session: Session, sheets: Sequence[Sheet]) -> list[Finding]:
+    """The real names and dates of birth of the reviews' people found in the tables' free text."""
+    refs = sorted({ref for sheet in sheets for ref in sheet.cases if ref})
+    if not refs:
+        return []
+    people = session.exec(
+        select(Person).join(Case, col(Person.case_id) == col(Case.id)).where(col(Case.ref).in_(refs))
+    ).all()
+    protected, allowed = protected_people(people)
+    check = PrivacyCheck.of(protected, allowed)
+    return check.check(cell for sheet in sheets if sheet.cases for cell in _free_text_cells(sheet))
+
+
+def refuse_identities(session: Session, sheets: Sequence[Sheet]) -> None:
+    """Raise IdentityInExport, naming each cell and the kind of value in it, unless the tables'
+    free text is free of the reviews' real names and dates of birth."""
+    findings = identity_findings(session, sheets)
+    if findings:
+        items = [
+            ErrorItem(IdentityInExport.code, f"{f.describe()}: write the pseudonym instead") for f in findings
+        ]
+        cells = len({f.where for f in findings})
+        where = "one cell holds" if cells == 1 else f"{cells} cells hold"
+        raise IdentityInExport(f"not exported: {where} {describe_kinds(findings)}", items=items)
 
 
 def write_csv(sheet: Sheet, path: Path) -> Path:
@@ -62,7 +120,7 @@ def write_xlsx(sheets: Sequence[Sheet], path: Path) -> Path:
             cell.font = Font(bold=True)
         rag_col = sheet.headings.index("RAG") + 1 if "RAG" in sheet.headings else None
         for row in sheet.rows:
-            ws.append([("Yes" if v else "No") if isinstance(v, bool) else v for v in row])
+            ws.append([("Yes" if v else "No") if isinstance(v, bool) else safe_cell(v) for v in row])
             current = ws.max_row
             for index, value in enumerate(row, start=1):
                 if isinstance(value, date):
@@ -81,11 +139,29 @@ def write_xlsx(sheets: Sequence[Sheet], path: Path) -> Path:
     return path
 
 
+# The columns of the actions table typed by people (the rest are codes, labels, counts and dates).
+ACTION_FREE_TEXT = (
+    "plan_title",
+    "parent_text",
+    "description",
+    "owner",
+    "evidence",
+    "closed_reason",
+    "milestones",
+)
+
+
+def _refs(refs: Sequence[str]) -> tuple[str, ...]:
+    return tuple(sorted({r for r in refs if r}))
+
+
 def actions_sheet(rows: Sequence[ActionRow]) -> Sheet:
     return Sheet(
         "Actions",
         [EXPORT_HEADINGS[c] for c in EXPORT_COLUMNS],
         [[getattr(r, c) for c in EXPORT_COLUMNS] for r in rows],
+        cases=_refs([r.case_ref for r in rows]),
+        free_text=tuple(EXPORT_COLUMNS.index(c) for c in ACTION_FREE_TEXT),
     )
 
 
@@ -127,7 +203,7 @@ def summary_sheet(rows: Sequence[ActionRow]) -> Sheet:
                 counts["overdue"],
             ]
         )
-    return Sheet("Summary", headings, out)
+    return Sheet("Summary", headings, out, cases=_refs([r.case_ref for r in rows]), free_text=(0,))
 
 
 def themes_sheet(rows: Sequence[ThemeRow]) -> Sheet:
@@ -164,6 +240,8 @@ def repeats_sheet(pairs: Sequence[RepeatPair]) -> Sheet:
             ]
             for p in pairs
         ],
+        cases=_refs([ref for p in pairs for ref in (p.first_ref, p.second_ref)]),
+        free_text=(4, 7),
     )
 
 

@@ -14,6 +14,7 @@ from docx.shared import Cm, Pt
 from docx.table import _Cell
 
 from dhr_engine.domain.calendar import format_date
+from dhr_engine.domain.spreadsheet import safe_cell
 from dhr_engine.returns.merged import MergedChronology, MergedRow, period_end
 
 CSV_COLUMNS = (
@@ -32,36 +33,30 @@ CSV_COLUMNS = (
 DOCX_COLUMNS = ("When", "Agency", "Event", "Action taken", "Source record", "Practitioner role")
 SAME_DAY_FILL = "FFF2CC"  # pale yellow
 GAP_FILL = "E7E6E6"  # pale grey
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell_text(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def to_csv(merged: MergedChronology) -> bytes:
-    """UTF-8 CSV (with BOM, so Excel reads the accents) of the rows in time order."""
+    """UTF-8 CSV (with BOM, so Excel reads the accents) of the rows in time order; no cell is ever
+    read as a formula (`safe_cell`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in merged.rows:
         e = row.entry
-        writer.writerow(
-            [
-                e.occurred_on.isoformat(),
-                e.occurred_time.strftime("%H:%M") if e.occurred_time else "",
-                e.precision,
-                row.when,
-                _cell_text(row.agency),
-                _cell_text(e.source_record),
-                _cell_text(e.event),
-                _cell_text(e.action_taken),
-                _cell_text(e.practitioner_role),
-                _cell_text("; ".join(row.same_day_with)),
-                str(row.gap_before.days) if row.gap_before else "",
-            ]
-        )
+        cells = [
+            e.occurred_on.isoformat(),
+            e.occurred_time.strftime("%H:%M") if e.occurred_time else "",
+            e.precision,
+            row.when,
+            row.agency,
+            e.source_record,
+            e.event,
+            e.action_taken,
+            e.practitioner_role,
+            "; ".join(row.same_day_with),
+            str(row.gap_before.days) if row.gap_before else "",
+        ]
+        writer.writerow([safe_cell(cell) for cell in cells])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -162,17 +162,20 @@ def export_plans(
     kind: Annotated[PlanKind | None, Query(description="Only review plans or only priority plans")] = None,
 ) -> Response:
     """The actions you may see with their RAG rating, for a board paper: CSV (the actions) or a
-    workbook (a summary per plan and the actions, RAG cells coloured)."""
+    workbook (a summary per plan and the actions, RAG cells coloured). Refused (409,
+    restricted_identity, naming each cell) while the free text holds a real name or date of birth
+    of the reviews' people."""
     today = ctx.clock.today()
     with ctx.reader() as uow:
         plans = plan_access.visible_plans(uow.session, actor, kind)
         visible = {a.id for a in plan_access.visible_actions(uow.session, actor, plans)}
         rows = [r for r in queries.action_rows(uow.session, today, plans=plans) if r.action_id in visible]
-    sheets = (
-        [export.actions_sheet(rows)]
-        if format == "csv"
-        else [export.summary_sheet(rows), export.actions_sheet(rows)]
-    )
+        sheets = (
+            [export.actions_sheet(rows)]
+            if format == "csv"
+            else [export.summary_sheet(rows), export.actions_sheet(rows)]
+        )
+        export.refuse_identities(uow.session, sheets)  # the file may leave the partnership
     return download(sheets, format, f"action-plans-{today.isoformat()}")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from dhr_engine.bench import fire, http, letters, lifecycle, memory, scale, sweep
+from dhr_engine.bench import fire, http, letters, lifecycle, memory, scale, sweep, uploads
 from dhr_engine.bench.database import BenchDatabase
 from dhr_engine.bench.results import MetricResult
 from dhr_engine.bench.sizes import Sizes
@@ -29,6 +29,7 @@ METRICS: dict[str, Metric] = {
     "sweep": sweep.run,
     "http": http.run,
     "letters": letters.run,
+    "uploads": uploads.run,
 }
 
 Progress = Callable[[str], None]

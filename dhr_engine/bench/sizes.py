@@ -26,6 +26,8 @@ class Sizes:
     scale_events: int
     scale_largest_events: int
     query_rounds: int
+    upload_xlsx_rows: int = 1_000_000  # the XLSX that must be refused at once (uploads)
+    upload_csv_mb: int = 50  # the CSV that must be refused at once (uploads)
 
 
 FULL = Sizes(
@@ -70,4 +72,6 @@ QUICK = Sizes(
     scale_events=10_000,
     scale_largest_events=500,
     query_rounds=3,
+    upload_xlsx_rows=20_000,
+    upload_csv_mb=26,  # still past the edge's 25 MB
 )

@@ -39,7 +39,7 @@ def bench(
 ) -> None:
     """Run the benchmarks and print each figure against a baseline measured in the same run.
 
-    Metrics: fire_trigger, lifecycle, memory, scale, sweep, http, letters.
+    Metrics: fire_trigger, lifecycle, memory, scale, sweep, http, letters, uploads.
     """
     from dhr_engine.bench import scale_data
     from dhr_engine.bench.database import DEFAULT_SQLITE_URL, open_bench_database

@@ -3,6 +3,10 @@
 Files are stored once per content under <storage_dir>/returns/<aa>/<sha256> (the hash is the
 file name, so an agency's file name never becomes a path) and read back only for someone who
 may see the request: another agency's attachment is "not found", whatever id is tried.
+
+An upload is checked in two steps, so that the web and API routes can do the first off the
+request thread (returns/upload.py): `check_file` (its size, its type from its bytes, its hash),
+then `add_checked_file`, the command that stores it. `upload_attachment` does both.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import BinaryIO
 
 from sqlmodel import Session, col, select
 
@@ -26,8 +31,9 @@ from dhr_engine.persistence.tables_returns import ReturnAttachment
 from dhr_engine.persistence.unit_of_work import UnitOfWork
 from dhr_engine.returns.access import load_request
 from dhr_engine.returns.service import audit_request, load_for_update
+from dhr_engine.returns.upload import MAX_UPLOAD_BYTES, read_limited, too_large
 
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = MAX_UPLOAD_BYTES
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SUFFIX = {PDF: ".pdf", DOCX: ".docx"}
@@ -91,6 +97,40 @@ def require_draft_editor(actor: Actor, request: ReturnRequest) -> None:
         )
 
 
+def check_draft_editor(session: Session, actor: Actor, request_id: uuid.UUID) -> None:
+    """Before a file is read: the request is one the actor may see (else "not found") and change."""
+    scope = load_request(session, actor, request_id)
+    require_draft_editor(scope.actor, scope.request)
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload that is a Word or PDF file within the limit: its shown name, type and hash."""
+
+    filename: str
+    media_type: str
+    content: bytes
+    sha256: str
+
+
+def check_file(filename: str, content: bytes, max_bytes: int = MAX_ATTACHMENT_BYTES) -> CheckedFile:
+    """Refuse an empty or too large file, or one that is not Word or PDF (found from its bytes)."""
+    if not content:
+        raise ValidationFailed("the file is empty", field="file")
+    if len(content) > max_bytes:
+        raise too_large(max_bytes)
+    media_type = detect_type(content)
+    return CheckedFile(
+        safe_filename(filename, media_type), media_type, content, hashlib.sha256(content).hexdigest()
+    )
+
+
+def read_checked_file(stream: BinaryIO, filename: str, max_bytes: int = MAX_ATTACHMENT_BYTES) -> CheckedFile:
+    """check_file of an upload read from `stream` a chunk at a time, refused as soon as it passes
+    `max_bytes` (the rest is never read)."""
+    return check_file(filename, read_limited(stream, max_bytes), max_bytes)
+
+
 def upload_attachment(
     uow: UnitOfWork,
     *,
@@ -103,12 +143,23 @@ def upload_attachment(
     max_bytes: int = MAX_ATTACHMENT_BYTES,
 ) -> ReturnAttachment:
     """Add a Word or PDF file to the draft of a return (included in the next version)."""
-    if not content:
-        raise ValidationFailed("the file is empty", field="file")
-    if len(content) > max_bytes:
-        raise ValidationFailed(f"the file is larger than {max_bytes // (1024 * 1024)} MB", field="file")
-    media_type = detect_type(content)
-    sha256 = hashlib.sha256(content).hexdigest()
+    checked = check_file(filename, content, max_bytes)
+    return add_checked_file(
+        uow, actor=actor, clock=clock, storage_dir=storage_dir, request_id=request_id, file=checked
+    )
+
+
+def add_checked_file(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    clock: Clock,
+    storage_dir: Path,
+    request_id: uuid.UUID,
+    file: CheckedFile,
+) -> ReturnAttachment:
+    """Store a checked file and add it to the draft of a return, in one transaction."""
+    media_type, sha256, content = file.media_type, file.sha256, file.content
     today = clock.today()
     with uow:
         session = uow.session
@@ -119,7 +170,7 @@ def upload_attachment(
             request_id=scope.request.id,
             case_id=scope.case.id,
             agency_id=scope.request.agency_id,
-            filename=safe_filename(filename, media_type),
+            filename=file.filename,
             media_type=media_type,
             size=len(content),
             sha256=sha256,

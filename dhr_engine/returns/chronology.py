@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlmodel import Session, col, func, select
 
@@ -81,6 +82,21 @@ def import_file(
 ) -> ImportResult:
     """Add entries from a CSV or Excel (.xlsx) file with a header row."""
     return _save(uow, actor, clock, request_id, rows_from_file(content), "file", replace)
+
+
+def import_rows(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    clock: Clock,
+    request_id: uuid.UUID,
+    rows: list[RawRow],
+    source: Literal["file", "pasted"],
+    replace: bool = False,
+) -> ImportResult:
+    """Add entries from rows already read from a file or pasted text (rows_from_upload,
+    rows_from_text), as the upload routes do off the request thread (returns/upload.py)."""
+    return _save(uow, actor, clock, request_id, rows, source, replace)
 
 
 def _save(

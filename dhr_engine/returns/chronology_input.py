@@ -4,6 +4,12 @@ Dates are read the British way (14/03/2025 is 14 March 2025). A row may give a d
 a day, a month ("March 2025") or a year; that is its precision. Every bad row is reported with
 its row number, the column and the reason, and never with the cell's value (it may hold personal
 data). A file with any bad row imports nothing.
+
+Limits are checked before and while reading, never by cutting: a file over MAX_UPLOAD_BYTES is
+refused unread; a spreadsheet that unpacks to more than MAX_UNPACKED_BYTES, or declares more than
+MAX_LINES rows, is refused before its first row is read; rows are read one at a time and the
+reading stops, refusing the file, at the entry after MAX_ROWS (or the row after MAX_LINES, blank
+rows included); a cell longer than its column's limit is a problem of its row and column.
 """
 
 from __future__ import annotations
@@ -11,20 +17,27 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 import warnings
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, BinaryIO
+from xml.parsers import expat
 
 from dhr_engine.domain.calendar import format_date
-from dhr_engine.errors import ErrorItem, ValidationFailed
+from dhr_engine.errors import DhrError, ErrorItem, ValidationFailed
+from dhr_engine.returns.upload import MAX_UPLOAD_BYTES, describe_bytes, read_limited, too_large
 
-MAX_ROWS = 5000
+MAX_ROWS = 5000  # entries in one file (and in one draft)
+MAX_LINES = 2 * MAX_ROWS  # rows read, blank ones included, before a file is refused
+MAX_UNPACKED_BYTES = 5 * MAX_UPLOAD_BYTES  # a spreadsheet's parts, as its archive declares them
 PRECISIONS = ("minute", "day", "month", "year")
 LIMITS = {"source_record": 300, "event": 4000, "action_taken": 4000, "practitioner_role": 200}
 EARLIEST = date(1900, 1, 1)
+# The longest cell each column may hold (the text ones as stored; a date or time is short).
+CELL_LIMITS = {"date": 100, "time": 50, "precision": 50, "agency": 300, **LIMITS}
 
 FIELDS = (
     "date",
@@ -90,6 +103,26 @@ class ChronologyRejected(ValidationFailed):
         self.errors = list(errors)
 
 
+class TooManyRows(ValidationFailed):
+    """The file has more rows than may be imported at once; it was not read further."""
+
+    code = "too_many_rows"
+
+
+class SpreadsheetTooLarge(ValidationFailed):
+    """The spreadsheet unpacks to more than may be read (a zip bomb, or far too much data)."""
+
+    status_code = 413
+    code = "file_too_large"
+
+
+@dataclass(frozen=True)
+class TooLong:
+    """A cell longer than its column's limit, in place of its text (never kept, never shown)."""
+
+    limit: int
+
+
 @dataclass(frozen=True)
 class EntryInput:
     """One entry as typed in a form or read from a row; `when` is a date or date-and-time."""
@@ -121,7 +154,7 @@ class RawRow:
     cells: Mapping[str, Any]
 
 
-# --- reading --------------------------------------------------------------------------------------
+# --- reading ---------------------------------------------------------------------------------------
 
 
 def _normal(header: Any) -> str:
@@ -156,39 +189,61 @@ def _known() -> str:
     return "use: date, time, precision, agency, source record, event, action taken, practitioner role"
 
 
-def rows_from_cells(table: Iterable[Sequence[Any]], *, header_required: bool) -> list[RawRow]:
-    """Turn a grid of cells into rows keyed by field; raises ChronologyRejected on a bad header."""
-    grid = [list(r) for r in table]
-    first = next((i for i, r in enumerate(grid) if any(_blank(c) is False for c in r)), None)
-    if first is None:
-        raise ChronologyRejected([RowError(1, "file", "there are no rows")])
-    header = _header_map(grid[first])
-    if header is None:
-        if header_required:
-            raise ChronologyRejected(
-                [RowError(first + 1, "header", "the first row must name the columns; " + _known())]
-            )
-        mapping = dict(enumerate(DEFAULT_ORDER))
-        start = first
-    else:
-        mapping, errors = header
-        if errors:
-            raise ChronologyRejected(errors)
-        start = first + 1
-    rows = []
-    for index in range(start, len(grid)):
-        cells = grid[index]
+def too_many_rows(field: str = "file") -> TooManyRows:
+    what = "the pasted text has" if field == "text" else "the file has"
+    return TooManyRows(f"{what} more than {MAX_ROWS:,} rows: split it and import the parts", field=field)
+
+
+def _bounded(field: str, value: Any) -> Any:
+    """The cell, or TooLong when its text passes the column's limit (check_rows reports it)."""
+    limit = CELL_LIMITS[field]
+    if isinstance(value, str) and len(value) > limit and len(_text(value)) > limit:
+        return TooLong(limit)
+    return value
+
+
+def rows_from_cells(
+    table: Iterable[Sequence[Any]], *, header_required: bool, field: str = "file"
+) -> list[RawRow]:
+    """Turn a grid of cells into rows keyed by field, taking one row at a time from `table`.
+
+    Raises ChronologyRejected on a bad header, and TooManyRows (reading no further) at the entry
+    after MAX_ROWS or the row after MAX_LINES, blank rows included. A cell longer than its
+    column's limit is kept as TooLong, so that check_rows names its row and column."""
+    mapping: dict[int, str] | None = None
+    start = 0
+    rows: list[RawRow] = []
+    for index, cells in enumerate(table):
+        if index >= MAX_LINES:
+            raise too_many_rows(field)
         if all(_blank(c) for c in cells):
             continue
+        if mapping is None:
+            header = _header_map(cells)
+            if header is not None:
+                mapping, errors = header
+                if errors:
+                    raise ChronologyRejected(errors)
+                start = index + 1
+                continue
+            if header_required:
+                raise ChronologyRejected(
+                    [RowError(index + 1, "header", "the first row must name the columns; " + _known())]
+                )
+            mapping, start = dict(enumerate(DEFAULT_ORDER)), index
+        if len(rows) == MAX_ROWS:
+            raise too_many_rows(field)
         extra = [i for i, c in enumerate(cells) if i not in mapping and not _blank(c)]
-        data: dict[str, Any] = {mapping[i]: c for i, c in enumerate(cells) if i in mapping}
+        data: dict[str, Any] = {
+            mapping[i]: _bounded(mapping[i], c) for i, c in enumerate(cells) if i in mapping
+        }
         if extra:
             data["_extra"] = extra[0] + 1
         rows.append(RawRow(index + 1, data))
+    if mapping is None:
+        raise ChronologyRejected([RowError(1, "file", "there are no rows")])
     if not rows:
         raise ChronologyRejected([RowError(start + 1, "file", "there are no entries under the header")])
-    if len(rows) > MAX_ROWS:
-        raise ChronologyRejected([RowError(rows[MAX_ROWS].number, "file", f"more than {MAX_ROWS} rows")])
     return rows
 
 
@@ -204,8 +259,12 @@ def decode_text(content: bytes) -> str:
         return content.decode("cp1252", errors="strict")
 
 
-def read_delimited(text: str) -> list[list[str]]:
-    """Rows of CSV or of cells pasted from a spreadsheet (tab-separated)."""
+def read_delimited(text: str) -> Iterator[list[str]]:
+    """Rows of CSV or of cells pasted from a spreadsheet (tab-separated), one at a time.
+
+    The csv module's cell limit (131,072 characters by default, for the whole process) is raised
+    to the upload limit: a cell can be no longer than its file, and each column's own limit is
+    checked with its row and column named (`_bounded`), instead of failing the whole line."""
     sample = text[:4096]
     first_line = sample.splitlines()[0] if sample.strip() else ""
     if "\t" in first_line:
@@ -215,47 +274,142 @@ def read_delimited(text: str) -> list[list[str]]:
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;").delimiter
         except csv.Error:
             delimiter = ","
+    if csv.field_size_limit() < MAX_UPLOAD_BYTES:
+        csv.field_size_limit(MAX_UPLOAD_BYTES)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return list(reader)
-    except csv.Error:  # e.g. a cell longer than the reader's limit, or a quote left open
-        problem = "this line cannot be read as CSV (is a quote left open, or a cell very long?)"
+        yield from reader
+    except csv.Error:  # e.g. a NUL character, or a quote where it cannot be
+        problem = "this line cannot be read as CSV (is a quote left open or out of place?)"
         raise ChronologyRejected([RowError(reader.line_num or 1, "file", problem)]) from None
 
 
-def is_xlsx(content: bytes) -> bool:
+def _zip(content: bytes) -> zipfile.ZipFile | None:
     if not content.startswith(b"PK\x03\x04"):
-        return False
+        return None
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            return "xl/workbook.xml" in archive.namelist()
+        return zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
+        return None
+
+
+def is_xlsx(content: bytes) -> bool:
+    archive = _zip(content)
+    if archive is None:
         return False
+    with archive:
+        return "xl/workbook.xml" in archive.namelist()
 
 
-def read_xlsx(content: bytes) -> list[list[Any]]:
-    """The cells of the first worksheet (values, not formulas)."""
+def _unreadable() -> ChronologyRejected:
+    return ChronologyRejected([RowError(1, "file", "the spreadsheet cannot be read")])
+
+
+def _worksheet_parts(archive: zipfile.ZipFile) -> set[str]:
+    """The archive's worksheets: those its content types name, and any under xl/worksheets/."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, WORKSHEET_TYPE
+    from openpyxl.xml.functions import fromstring
+
+    names = set(archive.namelist())
+    parts = {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+    if ARC_CONTENT_TYPES in names:
+        manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
+        parts |= {t.PartName.lstrip("/") for t in manifest.findall(WORKSHEET_TYPE)} & names
+    return parts
+
+
+class _Sized(Exception):
+    """The sheet declares its size: nothing more to count."""
+
+
+def _refuse_unsized_sheet_past_limit(archive: zipfile.ZipFile, part: str) -> None:
+    """A sheet that does not declare its size (its <dimension>) is read by openpyxl from end to end
+    when the workbook is opened, to find it: count its rows first (expat, no tree built), and stop
+    at the limit."""
+    rows = 0
+
+    def start(name: str, _attributes: dict[str, str]) -> None:
+        nonlocal rows
+        tag = name.rpartition("}")[2]
+        if tag == "dimension":
+            raise _Sized
+        if tag == "row":
+            rows += 1
+            if rows > MAX_LINES:
+                raise too_many_rows()
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
+    with archive.open(part) as source:
+        try:
+            parser.ParseFile(source)
+        except _Sized:
+            return
+
+
+def check_workbook(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook before openpyxl opens it: one that unpacks to more than
+    MAX_UNPACKED_BYTES (the sizes its archive declares, which zipfile holds each member to), or
+    has a sheet of undeclared size with more than MAX_LINES rows."""
+    unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise SpreadsheetTooLarge(
+            f"the spreadsheet holds more than {describe_bytes(MAX_UNPACKED_BYTES)} once unpacked: "
+            "split it and import the parts",
+            field="file",
+        )
+    for part in sorted(_worksheet_parts(archive)):
+        _refuse_unsized_sheet_past_limit(archive, part)
+
+
+# warnings.catch_warnings changes the filters of the whole process: two threads inside it at once
+# could leave its "ignore" in place for good, so spreadsheets are read one at a time.
+_OPENPYXL_WARNINGS = threading.Lock()
+
+
+def rows_from_xlsx(content: bytes) -> list[RawRow]:
+    """The rows of the first worksheet (values, not formulas), read one at a time by openpyxl in
+    read-only mode (rows_from_cells stops it at a limit). Refused before the first row is read
+    when the workbook fails check_workbook or the sheet declares more than MAX_LINES rows."""
     from openpyxl import load_workbook
 
+    archive = _zip(content)
+    if archive is None:
+        raise _unreadable()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles of files from other tools
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        with archive:
+            check_workbook(archive)
+        with _OPENPYXL_WARNINGS, warnings.catch_warnings():
+            # openpyxl warns about styles and extensions of files from other tools
+            warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True, keep_links=False)
             try:
                 sheet = book.worksheets[0]
-                return [list(row) for row in sheet.iter_rows(values_only=True)]
+                declared = sheet.max_row - sheet.min_row + 1 if sheet.max_row is not None else 0
+                if declared > MAX_LINES:
+                    raise too_many_rows()
+                # Every row the sheet has, not only those its (possibly wrong) dimension names: a
+                # sheet is never cut short; the row limits stop the reading instead.
+                sheet.reset_dimensions()
+                return rows_from_cells(sheet.iter_rows(values_only=True), header_required=True)
             finally:
                 book.close()
+    except DhrError:
+        raise
     except Exception as err:  # openpyxl raises many kinds of error for a damaged file
-        raise ChronologyRejected([RowError(1, "file", "the spreadsheet cannot be read")]) from err
+        raise _unreadable() from err
 
 
 def rows_from_file(content: bytes) -> list[RawRow]:
-    """Rows of an uploaded CSV or XLSX file (recognised by content); a header row is required."""
+    """Rows of an uploaded CSV or XLSX file (recognised by content); a header row is required.
+    A file over MAX_UPLOAD_BYTES is refused unread."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise too_large(MAX_UPLOAD_BYTES)
     if not content.strip():
         raise ChronologyRejected([RowError(1, "file", "the file is empty")])
     if is_xlsx(content):
-        return rows_from_cells(read_xlsx(content), header_required=True)
+        return rows_from_xlsx(content)
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise ChronologyRejected(
             [RowError(1, "file", "old Excel (.xls) files cannot be read; save as .xlsx")]
@@ -269,11 +423,17 @@ def rows_from_file(content: bytes) -> list[RawRow]:
     return rows_from_cells(read_delimited(text), header_required=True)
 
 
+def rows_from_upload(stream: BinaryIO) -> list[RawRow]:
+    """Rows of an uploaded file, read from `stream` a chunk at a time: refused as soon as it passes
+    MAX_UPLOAD_BYTES (the rest is never read, and a cut file never parsed)."""
+    return rows_from_file(read_limited(stream, MAX_UPLOAD_BYTES))
+
+
 def rows_from_text(text: str) -> list[RawRow]:
     """Rows pasted from a spreadsheet or typed as CSV; the header row is optional."""
     if not text.strip():
         raise ChronologyRejected([RowError(1, "text", "nothing was pasted")])
-    return rows_from_cells(read_delimited(text), header_required=False)
+    return rows_from_cells(read_delimited(text), header_required=False, field="text")
 
 
 def rows_from_inputs(entries: Sequence[EntryInput]) -> list[RawRow]:
@@ -381,17 +541,22 @@ def check_rows(
     errors: list[RowError] = []
     for row in rows:
         before = len(errors)
-        cells = row.cells
+        too_long = {name: v.limit for name, v in row.cells.items() if isinstance(v, TooLong)}
+        cells = {name: v for name, v in row.cells.items() if name not in too_long}
 
         def bad(field: str, reason: str, number: int = row.number) -> None:
             errors.append(RowError(number, field, reason))
 
+        for name, limit in too_long.items():
+            bad(name, f"is longer than {limit:,} characters")
         if "_extra" in cells:
             bad(f"column {cells['_extra']}", "this column has no header; " + _known())
         occurred_on: date | None = None
         clock_time: time | None = None
         precision = "day"
-        if _blank(cells.get("date")):
+        if "date" in too_long:
+            pass
+        elif _blank(cells.get("date")):
             bad("date", "is missing")
         else:
             try:
@@ -421,11 +586,11 @@ def check_rows(
         if agency and agency.casefold() != agency_name.casefold():
             bad("agency", "names another agency; each agency imports its own chronology")
         values = {name: _text(cells.get(name)) for name in LIMITS}
-        if not values["event"]:
+        if not values["event"] and "event" not in too_long:
             bad("event", "is missing")
         for name, limit in LIMITS.items():
             if len(values[name]) > limit:
-                bad(name, f"is longer than {limit} characters")
+                bad(name, f"is longer than {limit:,} characters")
         if len(errors) == before and occurred_on is not None:
             entries.append(ParsedEntry(occurred_on, clock_time, precision, **values))
     return entries, errors

@@ -1,36 +1,56 @@
 """An agency's draft of a return: submitting it as a new version, its Word/PDF attachments, and
 its chronology (entries typed in a form, or imported from a CSV/XLSX file or pasted rows, all
-rows or none, with a row-by-row report of what is wrong)."""
+rows or none, with a row-by-row report of what is wrong).
+
+The two upload forms are `async`: the file is read and parsed off the thread that serves every
+sync page (returns/upload.py), and only the command that writes, and the page, run there."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
+from dhr_engine.audit.reads import Interface, ReadKind, record_read
 from dhr_engine.errors import DhrError
+from dhr_engine.persistence.tables_returns import ReturnAttachment
 from dhr_engine.returns import attachments as attachment_service
 from dhr_engine.returns import chronology as chronology_service
 from dhr_engine.returns import service as return_service
-from dhr_engine.returns.chronology_input import ChronologyRejected, EntryInput, RowError
+from dhr_engine.returns.chronology_input import (
+    ChronologyRejected,
+    EntryInput,
+    RowError,
+    rows_from_text,
+    rows_from_upload,
+)
 from dhr_engine.returns.pages.requests import render_request
 from dhr_engine.returns.queries import load_request_view
+from dhr_engine.returns.upload import off_request_thread
 from dhr_engine.web.deps import Page, WebRoute, checked_form, signed_in
 from dhr_engine.web.forms import FormState
 
 router = APIRouter(route_class=WebRoute)
-MAX_READ = attachment_service.MAX_ATTACHMENT_BYTES + 1
 
 
-def _upload(form_data: FormData, name: str) -> tuple[str, bytes] | None:
+def _upload(form_data: FormData, name: str) -> UploadFile | None:
+    """The file chosen in the form, not yet read (None when none was chosen)."""
     item = form_data.get(name)
     if not isinstance(item, UploadFile) or not item.filename:
         return None
-    return item.filename, item.file.read(MAX_READ)
+    return item
+
+
+def _check_draft_editor(page: Page, request_id: uuid.UUID) -> None:
+    """Before an upload is read: may the user change the request's draft?"""
+    with page.ctx.reader() as uow:
+        attachment_service.check_draft_editor(uow.session, page.me.actor, request_id)
 
 
 # --- submitting --------------------------------------------------------------------------------
@@ -92,31 +112,35 @@ def submit(
 
 
 @router.post("/returns/{request_id}/attachments")
-def upload(
+async def upload(
     request_id: uuid.UUID, page: Page = Depends(signed_in), form_data: FormData = Depends(checked_form)
 ) -> Response:
     form = FormState.from_form(form_data)
-    found = _upload(form_data, "file")
-    if found is None:
+    item = _upload(form_data, "file")
+    if item is None:
         form.add("file", "Choose a Word (.docx) or PDF file")
     else:
-        filename, content = found
         try:
-            attachment_service.upload_attachment(
+            await run_in_threadpool(_check_draft_editor, page, request_id)
+            checked = await off_request_thread(
+                partial(attachment_service.read_checked_file, item.file, item.filename or "attachment")
+            )
+            add = partial(
+                attachment_service.add_checked_file,
                 page.ctx.uow(),
                 actor=page.me.actor,
                 clock=page.ctx.clock,
                 storage_dir=page.ctx.settings.storage_dir,
                 request_id=request_id,
-                filename=filename,
-                content=content,
+                file=checked,
             )
+            await run_in_threadpool(add)
         except DhrError as err:
             form.absorb(err, {"file": "file"})
         else:
             page.flash("File attached. It goes with the next version you submit.")
             return page.redirect(f"/returns/{request_id}#draft")
-    return render_request(page, request_id, form, 400)
+    return await run_in_threadpool(render_request, page, request_id, form, 400)
 
 
 @router.post("/returns/{request_id}/attachments/{attachment_id}/remove")
@@ -141,6 +165,15 @@ def download_attachment(
         found = attachment_service.read_attachment(
             uow.session, page.me.actor, page.ctx.settings.storage_dir, attachment_id
         )
+        case_id = uow.session.get_one(ReturnAttachment, attachment_id).case_id
+    record_read(
+        page.ctx,
+        actor=page.me.actor,
+        interface=Interface.WEB,
+        kind=ReadKind.ATTACHMENT,
+        case_id=case_id,
+        record_id=attachment_id,
+    )
     return Response(
         found.content,
         media_type=found.media_type,
@@ -169,6 +202,14 @@ def _render_chronology(
     with page.ctx.reader() as uow:
         view = load_request_view(uow, page.me.actor, request_id, page.ctx.clock.today())
         entries = chronology_service.list_entries(uow.session, page.me.actor, request_id)
+    record_read(
+        page.ctx,
+        actor=page.me.actor,
+        interface=Interface.WEB,
+        kind=ReadKind.CHRONOLOGY,
+        case_id=view.case.id,
+        record_id=request_id,
+    )
     context: dict[str, Any] = {
         "title": f"Chronology: {view.agency}",
         "v": view,
@@ -235,46 +276,45 @@ def _sentence(text: str) -> str:
 
 
 @router.post("/returns/{request_id}/chronology/import")
-def import_rows(
+async def import_rows(
     request_id: uuid.UUID, page: Page = Depends(signed_in), form_data: FormData = Depends(checked_form)
 ) -> Response:
     form = FormState.from_form(form_data)
-    found = _upload(form_data, "file")
+    item = _upload(form_data, "file")
     pasted = form.value("pasted")
     replace = form.value("replace") == "yes"
-    if found is None and not pasted.strip():
+    rerender = partial(_render_chronology, page, request_id, form, status=400)
+    if item is None and not pasted.strip():
         form.add("file", "Choose a CSV or Excel (.xlsx) file, or paste the rows")
-        return _render_chronology(page, request_id, form, status=400)
+        return await run_in_threadpool(rerender)
     try:
-        if found is not None:
-            result = chronology_service.import_file(
-                page.ctx.uow(),
-                actor=page.me.actor,
-                clock=page.ctx.clock,
-                request_id=request_id,
-                content=found[1],
-                replace=replace,
-            )
+        await run_in_threadpool(_check_draft_editor, page, request_id)
+        if item is not None:
+            rows = await off_request_thread(partial(rows_from_upload, item.file))
         else:
-            result = chronology_service.import_text(
-                page.ctx.uow(),
-                actor=page.me.actor,
-                clock=page.ctx.clock,
-                request_id=request_id,
-                text=pasted,
-                replace=replace,
-            )
+            rows = await off_request_thread(partial(rows_from_text, pasted))
+        save = partial(
+            chronology_service.import_rows,
+            page.ctx.uow(),
+            actor=page.me.actor,
+            clock=page.ctx.clock,
+            request_id=request_id,
+            rows=rows,
+            source="file" if item is not None else "pasted",
+            replace=replace,
+        )
+        result = await run_in_threadpool(save)
     except ChronologyRejected as err:
         count = len(err.errors)
         form.add(
-            "file" if found is not None else "pasted",
+            "file" if item is not None else "pasted",
             f"{count} problem{'s' if count != 1 else ''} found in the rows; nothing was imported. "
             "Correct the rows listed below and import again",
         )
-        return _render_chronology(page, request_id, form, row_errors=err.errors, status=400)
+        return await run_in_threadpool(partial(rerender, row_errors=err.errors))
     except DhrError as err:
-        form.absorb(err, {"file": "file"})
-        return _render_chronology(page, request_id, form, status=400)
+        form.absorb(err, {"file": "file", "text": "pasted"})
+        return await run_in_threadpool(rerender)
     replaced = f", replacing {result.replaced}" if result.replaced else ""
     page.flash(f"Imported {result.imported} entries{replaced}. The draft now has {result.total}.")
     return page.redirect(f"/returns/{request_id}/chronology")

@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from dateutil.relativedelta import relativedelta
 from typer.testing import CliRunner
 
+from dhr_engine.audit.scheduled import CHECKPOINT_JOB
 from dhr_engine.bootstrap import JOBS
 from dhr_engine.console import app
 from dhr_engine.context import AppContext
@@ -29,13 +30,14 @@ def test_jobs_are_registered_with_ids_coalescing_and_one_instance(lite: AppConte
     try:
         assert isinstance(scheduler, BackgroundScheduler) and scheduler.running
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {SWEEP_JOB, DRAIN_JOB}
+        assert set(jobs) == {SWEEP_JOB, DRAIN_JOB, CHECKPOINT_JOB}
         for job in jobs.values():
             assert job.coalesce is True and job.max_instances == 1
         assert jobs[SWEEP_JOB].trigger.interval == timedelta(minutes=5)
         assert jobs[DRAIN_JOB].trigger.interval == timedelta(minutes=1)
-        runner.add_jobs(scheduler, lite, JOBS, first_run_after=None)  # replace_existing: still two jobs
-        assert len(scheduler.get_jobs()) == 2
+        assert jobs[CHECKPOINT_JOB].trigger.interval == timedelta(days=1)
+        runner.add_jobs(scheduler, lite, JOBS, first_run_after=None)  # replace_existing: still three jobs
+        assert len(scheduler.get_jobs()) == 3
     finally:
         runner.stop(scheduler)
     assert not scheduler.running
@@ -68,7 +70,7 @@ def test_cli_sweep_drain_list_and_notices(tmp_path: Path, monkeypatch: pytest.Mo
     notified = date.today() - relativedelta(months=1) - timedelta(days=10)
     ref = _run("case", "new", "--notified-on", notified.isoformat()).strip()
     listing = json.loads(_run("scheduler", "list", "--json"))
-    assert {j["id"] for j in listing["jobs"]} == {SWEEP_JOB, DRAIN_JOB}
+    assert {j["id"] for j in listing["jobs"]} == {SWEEP_JOB, DRAIN_JOB, CHECKPOINT_JOB}
     assert listing["deadlines_with_a_notice_due"] == 1
     out = _run("scheduler", "run-now", SWEEP_JOB)
     assert "1 notice(s) (escalation:1: 1)" in out and "2 e-mail(s) queued" in out

@@ -21,7 +21,6 @@ from dhr_engine.accounts.schemas import (
 from dhr_engine.api.deps import API_PREFIX, CtxDep, PageDep, paginate, require_action
 from dhr_engine.api.paging import Page
 from dhr_engine.auth.policy import Action
-from dhr_engine.context import AppContext
 from dhr_engine.domain.actor import Actor
 from dhr_engine.errors import NotFound
 from dhr_engine.persistence.tables import Agency, User
@@ -47,11 +46,8 @@ def _agency_out(row: Agency) -> dict[str, Any]:
     }
 
 
-def _user_out(ctx: AppContext, row: User) -> dict[str, Any]:
-    locked_until = row.locked_until
-    now = ctx.clock.now()
-    if locked_until is not None and locked_until.tzinfo is None:
-        locked_until = locked_until.replace(tzinfo=now.tzinfo)
+def _user_out(row: User, locked: set[uuid.UUID]) -> dict[str, Any]:
+    """`locked`: the accounts waiting to sign in from some address (directory.locked_user_ids)."""
     return {
         "id": row.id,
         "username": row.username,
@@ -61,7 +57,7 @@ def _user_out(ctx: AppContext, row: User) -> dict[str, Any]:
         "agency_id": row.agency_id,
         "csp_id": row.csp_id,
         "is_active": row.is_active,
-        "locked": locked_until is not None and locked_until > now,
+        "locked": row.id in locked,
         "created_at": row.created_at,
     }
 
@@ -103,7 +99,8 @@ def list_users(ctx: CtxDep, _actor: UserViewer, page: PageDep) -> dict[str, Any]
     """Every account, by user name (never a password or its hash)."""
     with ctx.reader() as uow:
         query = select(User).order_by(col(User.username))
-        return paginate(uow.session, query, page, lambda u: _user_out(ctx, u))
+        locked = directory.locked_user_ids(uow.session, ctx.clock.now())
+        return paginate(uow.session, query, page, lambda u: _user_out(u, locked))
 
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Add a user")
@@ -112,7 +109,7 @@ def add_user(ctx: CtxDep, _actor: UserAdmin, body: UserIn) -> dict[str, Any]:
     with ctx.uow() as uow:
         row = directory.add_user(uow.session, **body.model_dump())
         uow.commit()
-        return _user_out(ctx, row)
+        return _user_out(row, set())
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, summary="Change a user")
@@ -132,8 +129,9 @@ def change_user(ctx: CtxDep, _actor: UserAdmin, user_id: UserPath, body: UserPat
             is_active=body.is_active,
             unlock=body.unlock,
         )
+        locked = directory.locked_user_ids(uow.session, ctx.clock.now())
         uow.commit()
-        return _user_out(ctx, row)
+        return _user_out(row, locked)
 
 
 @router.put(

@@ -1,4 +1,5 @@
-"""`dhr user add`, `dhr user reset-password`, `dhr user list`: accounts kept from the console."""
+"""`dhr user add`, `dhr user reset-password`, `dhr user list`, `dhr user sign-ins`: accounts kept
+from the console, and the record of sign-in attempts."""
 
 from __future__ import annotations
 
@@ -7,11 +8,18 @@ from rich.table import Table
 from sqlmodel import col, select
 
 from dhr_engine.accounts import service as directory
-from dhr_engine.cli.common import console, context, fail, report
+from dhr_engine.auth import policy
+from dhr_engine.auth.policy import Action
+from dhr_engine.cli.common import AsOption, acting_user, console, context, fail, report
 from dhr_engine.errors import DhrError
 from dhr_engine.persistence.tables import Agency, User
+from dhr_engine.persistence.tables_signin import INTERFACES, OUTCOMES, SignInRecord
+from dhr_engine.web.templating import show_datetime
 
-app = typer.Typer(help="User accounts: add one, reset a password, list them.", no_args_is_help=True)
+app = typer.Typer(
+    help="User accounts: add one, reset a password, list them, read the sign-in records.",
+    no_args_is_help=True,
+)
 
 PasswordOption = typer.Option(
     ...,
@@ -94,4 +102,47 @@ def list_users() -> None:
                 agencies.get(user.agency_id, "-") if user.agency_id else "-",
                 "yes" if user.is_active else "no",
             )
+    console.print(table)
+
+
+@app.command("sign-ins")
+def sign_ins(
+    user: str | None = typer.Option(None, "--user", help="Only this account's attempts and sign-outs"),
+    limit: int = typer.Option(50, min=1, max=1000, help="How many records to show"),
+    offset: int = typer.Option(0, min=0, help="How many of the newest records to skip"),
+    as_user: str | None = AsOption,
+) -> None:
+    """Sign-in attempts (web and API) and sign-outs, newest first: when, who, what happened, the
+    address and the interface (administrators only). A name that is no account's is never shown."""
+    ctx = context()
+    try:
+        policy.require(acting_user(ctx, as_user), Action.USERS_MANAGE)
+    except DhrError as err:
+        report(err)
+    query = select(SignInRecord)
+    with ctx.reader() as uow:
+        if user:
+            user_id = uow.session.exec(select(User.id).where(User.username == user)).first()
+            if user_id is None:
+                fail(f"--user: there is no user '{user}'")
+            query = query.where(SignInRecord.user_id == user_id)
+        rows = uow.session.exec(
+            query.order_by(col(SignInRecord.at).desc(), col(SignInRecord.id).desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    if not rows:
+        console.print("No sign-in records" + (" for this account" if user else "") + ".")
+        return
+    table = Table(title="Sign-in records, newest first")
+    for column in ("when", "user name", "what happened", "address", "through"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            show_datetime(row.at),
+            row.username or "Unknown name",
+            OUTCOMES.get(row.outcome, row.outcome),
+            row.source,
+            INTERFACES.get(row.interface, row.interface),
+        )
     console.print(table)

@@ -27,6 +27,7 @@ def _render(page: Page, user_form: FormState, agency_form: FormState, status: in
     with page.ctx.reader() as uow:
         users = list(uow.session.exec(select(User).order_by(col(User.username))).all())
         agencies = list(uow.session.exec(select(Agency).order_by(col(Agency.name))).all())
+        locked_ids = directory.locked_user_ids(uow.session, page.ctx.clock.now())
     names = {a.id: a.name for a in agencies}
     return page.render(
         "web/admin/index.html",
@@ -35,6 +36,7 @@ def _render(page: Page, user_form: FormState, agency_form: FormState, status: in
             "users": users,
             "agencies": agencies,
             "agency_names": names,
+            "locked_ids": locked_ids,
             "user_form": user_form,
             "agency_form": agency_form,
             "form": user_form if not user_form.ok else agency_form,
@@ -42,6 +44,7 @@ def _render(page: Page, user_form: FormState, agency_form: FormState, status: in
             "agency_kinds": directory.AGENCY_KINDS,
             "may_users": policy.may(actor, Action.USERS_MANAGE),
             "may_agencies": policy.may(actor, Action.AGENCIES_MANAGE),
+            "may_reads": policy.may(actor, Action.AUDIT_READS),
         },
         status=status,
     )

@@ -86,7 +86,7 @@ class UserOut(BaseModel):
     agency_id: uuid.UUID | None
     csp_id: uuid.UUID | None
     is_active: bool
-    locked: bool
+    locked: bool = Field(description="Waiting to sign in from at least one address after wrong passwords")
     created_at: datetime
 
 
@@ -123,7 +123,10 @@ class UserPatch(BaseModel):
     global_roles: list[GlobalRoleName] | None = Field(default=None, max_length=3)
     agency_id: uuid.UUID | None = None
     is_active: bool | None = None
-    unlock: bool = Field(default=False, description="Clear a lockout after repeated wrong passwords")
+    unlock: bool = Field(
+        default=False,
+        description="Clear the account's lockout, from every address, after repeated wrong passwords",
+    )
 
 
 class PasswordIn(BaseModel):

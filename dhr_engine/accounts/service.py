@@ -10,13 +10,17 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from dhr_engine.auth.passwords import check_strength, hash_password
+from dhr_engine.auth.sessions import end_sessions
 from dhr_engine.domain.roles import GLOBAL_ROLES, Role
 from dhr_engine.errors import Conflict, NotFound, ValidationFailed
 from dhr_engine.persistence.tables import Agency, Csp, User
+from dhr_engine.persistence.tables_signin import SignInLock
 
 log = logging.getLogger("dhr_engine.auth")
 
@@ -96,12 +100,28 @@ def add_user(
     return user
 
 
+def clear_lockout(session: Session, user: User) -> None:
+    """Forget the account's wrong passwords from every address (the lockout is per address:
+    persistence/tables_signin.py); an address's own count over every name stays."""
+    session.execute(delete(SignInLock).where(col(SignInLock.user_id) == user.id))
+
+
+def locked_user_ids(session: Session, now: datetime) -> set[uuid.UUID]:
+    """The accounts that must wait before signing in from at least one address."""
+    found = session.exec(
+        select(SignInLock.user_id).where(
+            col(SignInLock.user_id).is_not(None), col(SignInLock.locked_until) > now
+        )
+    ).all()
+    return {user_id for user_id in found if user_id is not None}
+
+
 def reset_password(session: Session, user: User, password: str) -> None:
-    """Set a new password; ends the lockout and every token issued before."""
+    """Set a new password; ends the lockout, every token issued before and every web session."""
     user.password_hash = _password_hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    clear_lockout(session, user)
     session.add(user)
+    end_sessions(session, user.id)
     log.info("password reset for user %s", user.id)
 
 
@@ -117,7 +137,9 @@ def update_user(
     is_active: bool | None = None,
     unlock: bool = False,
 ) -> User:
-    """Change an account; only the arguments given change."""
+    """Change an account; only the arguments given change. A change of global roles or agency, and
+    deactivation, end the account's web sessions (it signs in again with what it now holds)."""
+    before = (list(user.global_roles), user.agency_id, user.is_active)
     if display_name is not None:
         user.display_name = display_name
     if email is not None:
@@ -130,9 +152,11 @@ def update_user(
     if is_active is not None:
         user.is_active = is_active
     if unlock:
-        user.failed_logins = 0
-        user.locked_until = None
+        clear_lockout(session, user)
     session.add(user)
+    roles, agency, was_active = before
+    if user.global_roles != roles or user.agency_id != agency or (was_active and not user.is_active):
+        end_sessions(session, user.id)
     return user
 
 

@@ -63,3 +63,45 @@ class MeOut(BaseModel):
     allowed_actions: list[str] = Field(
         description="Actions the user's global roles allow anywhere; roles on a case may allow more"
     )
+
+
+class SignInRecordOut(BaseModel):
+    """One sign-in attempt or sign-out (administrators only): never a password, and a typed name
+    only when it is an account's."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "01937a4e-2b9f-7c53-9f59-3f8f6a3f0b11",
+                    "at": "2026-11-25T14:05:00Z",
+                    "when": "25 November 2026 at 14:05",
+                    "outcome": "wrong_password",
+                    "outcome_label": "Wrong password",
+                    "interface": "web",
+                    "interface_label": "Web page",
+                    "source": "203.0.113.7",
+                    "user_id": "6f1c1a7e-2b9f-4c53-9f59-3f8f6a3f0b11",
+                    "username": "officer",
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    at: datetime
+    when: str = Field(description="When, as people read it (Europe/London)")
+    outcome: str = Field(
+        description="signed_in, wrong_password, unknown_name, account_disabled, locked (too many "
+        "attempts at this name from this address), source_locked (too many from this address) or "
+        "signed_out",
+        examples=["wrong_password"],
+    )
+    outcome_label: str = Field(examples=["Wrong password"])
+    interface: str = Field(description="web or api", examples=["web"])
+    interface_label: str = Field(examples=["Web page"])
+    source: str = Field(description="The client's address", examples=["203.0.113.7"])
+    user_id: uuid.UUID | None = Field(default=None, description="The account; none for an unknown name")
+    username: str | None = Field(
+        default=None, description="The account's user name; none for an unknown name"
+    )

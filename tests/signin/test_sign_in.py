@@ -1,6 +1,7 @@
 """Sign-in, tokens and the lockout: wrong, expired, tampered and revoked tokens are 401;
-repeated wrong passwords slow and then lock the account; passwords and tokens never appear in
-logs or in any response but the one that issues the token."""
+repeated wrong passwords slow and then lock the account at the address they come from (the rest of
+the lockout by address: test_lockout_by_source.py); passwords and tokens never appear in logs or in
+any response but the one that issues the token."""
 
 from __future__ import annotations
 

@@ -68,6 +68,7 @@ class Action(StrEnum):
     CASE_FIRE = "case:fire"  # reach the fire endpoint; the workflow file names who may fire what
     AUDIT_VIEW = "audit:view"
     AUDIT_VIEW_FULL = "audit:view_full"  # every event with its data (others: stage moves only)
+    AUDIT_READS = "audit:reads"  # the read log of sensitive records (audit/reads.py)
     DEADLINES_VIEW = "deadlines:view"
     MEMBERS_VIEW = "members:view"
     MEMBERS_MANAGE = "members:manage"

@@ -24,6 +24,7 @@ from dhr_engine.api.deps import (
     paginate_list,
 )
 from dhr_engine.api.paging import Page
+from dhr_engine.audit.reads import Interface, ReadKind, record_read
 from dhr_engine.auth import policy
 from dhr_engine.auth.policy import Action
 from dhr_engine.cases import service as case_service
@@ -222,7 +223,12 @@ def list_people(
         query = (
             select(Person).where(Person.case_id == access.case.id).order_by(col(Person.role), col(Person.id))
         )
-        return paginate(uow.session, query, page, lambda p: policy.person_view(access.actor, p))
+        body = paginate(uow.session, query, page, lambda p: policy.person_view(access.actor, p))
+    if any(name in person for person in body["items"] for name in policy.RESTRICTED_PERSON_FIELDS):
+        record_read(
+            ctx, actor=access.actor, interface=Interface.API, kind=ReadKind.REAL_NAMES, case_id=access.case.id
+        )
+    return body
 
 
 @router.get("/cases/{ref}/triggers", response_model=Page[TriggerOut], summary="What I may do now")

@@ -82,7 +82,8 @@ ROLES: Mapping[Role, RoleEntry] = {
         False,
         _FULL_READ
         | {"case:open", "members:manage", "agencies:view", "agencies:manage", "users:view", "users:manage"}
-        | {LETTERS_APPROVE_BRIEFING, RETURNS_REQUEST, PLANS_EDIT_REVIEW, PLANS_EDIT_PRIORITY, CONSOLE},
+        | {LETTERS_APPROVE_BRIEFING, RETURNS_REQUEST, PLANS_EDIT_REVIEW, PLANS_EDIT_PRIORITY, CONSOLE}
+        | {"audit:reads"},
     ),
     Role.CSP_OFFICER: RoleEntry(
         "CSP officer",

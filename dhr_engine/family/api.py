@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from dhr_engine.api.deps import API_PREFIX, CaseAccess, CtxDep, PageDep, case_access, paginate
 from dhr_engine.api.paging import Page
+from dhr_engine.audit.reads import Interface, ReadKind, record_read
 from dhr_engine.auth.policy import Action
 from dhr_engine.domain.family_log import KINDS as FAMILY_KINDS
 from dhr_engine.errors import ValidationFailed
@@ -45,7 +46,11 @@ def list_entries(ctx: CtxDep, access: Viewing, page: PageDep) -> dict[str, Any]:
             .where(FamilyContact.case_id == access.case.id)
             .order_by(col(FamilyContact.occurred_on), col(FamilyContact.recorded_at))
         )
-        return paginate(uow.session, query, page, _out)
+        body = paginate(uow.session, query, page, _out)
+    record_read(
+        ctx, actor=access.actor, interface=Interface.API, kind=ReadKind.FAMILY_LOG, case_id=access.case.id
+    )
+    return body
 
 
 @router.post(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from fastapi import APIRouter, Depends
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from dhr_engine.audit.reads import Interface, ReadKind, record_read
 from dhr_engine.auth.policy import Action
 from dhr_engine.cases.pages import subpage_view
 from dhr_engine.errors import DhrError
@@ -18,9 +20,16 @@ from dhr_engine.web.forms import FormState
 router = APIRouter(route_class=WebRoute)
 
 
+def _record(page: Page, case_id: uuid.UUID) -> None:
+    record_read(
+        page.ctx, actor=page.me.actor, interface=Interface.WEB, kind=ReadKind.FAMILY_LOG, case_id=case_id
+    )
+
+
 @router.get("/cases/{ref}/family")
 def family(ref: str, page: Page = Depends(signed_in)) -> Response:
     case, extra = subpage_view(page, ref, Action.FAMILY_VIEW)
+    _record(page, case.id)
     return page.render(
         "web/cases/family.html",
         {"title": f"Family engagement: {case.ref}", "case": case, "form": FormState(), **extra},
@@ -51,6 +60,7 @@ def record_family(
         else:
             page.flash("Added to the family engagement log.")
             return page.redirect(f"/cases/{ref}/family")
+    _record(page, case.id)  # the page shows the log again, with the form's errors
     return page.render(
         "web/cases/family.html",
         {"title": f"Family engagement: {case.ref}", "case": case, "form": form, **extra},

@@ -13,6 +13,7 @@ On a case they can see:
 
 from __future__ import annotations
 
+from dhr_engine.audit.reads import ReadKind, letter_kind
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.roles import (
     AGENCY_ROLES,
@@ -24,7 +25,7 @@ from dhr_engine.domain.roles import (
     roles_that,
 )
 from dhr_engine.errors import PermissionDenied
-from dhr_engine.letters.catalogue import LetterSpec
+from dhr_engine.letters.catalogue import LetterSpec, spec_for
 from dhr_engine.persistence.tables_letters import Letter
 
 R = Role
@@ -41,6 +42,12 @@ def may_see_letter(actor: Actor, letter: Letter) -> bool:
     if actor.has_any(REGISTER_ROLES):
         return True
     return actor.has_any(AGENCY_ROLES) and actor.agency_id is not None and letter.agency_id == actor.agency_id
+
+
+def read_kind(letter: Letter) -> ReadKind | None:
+    """What reading this letter is for the read log (audit/reads.py): a letter to the family, one
+    naming the victim or perpetrator, or None for a letter in pseudonyms only."""
+    return letter_kind(letter.recipient_kind, spec_for(letter.code).identity)
 
 
 def require_see(actor: Actor, letter: Letter) -> None:

@@ -16,7 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dhr_engine.api.deps import API_PREFIX, ActorDep, CaseAccess, CtxDep, PageDep, case_access, paginate_list
 from dhr_engine.api.paging import Page
+from dhr_engine.audit.reads import Interface, Read, record_read, record_reads
 from dhr_engine.auth.policy import Action
+from dhr_engine.context import AppContext
+from dhr_engine.domain.actor import Actor
+from dhr_engine.letters import access as letter_access
 from dhr_engine.letters import service as letter_service
 from dhr_engine.letters.catalogue import CATALOGUE, spec_for
 from dhr_engine.persistence.tables_letters import Letter
@@ -149,6 +153,18 @@ class VerifyOut(BaseModel):
     reasons: list[str]
 
 
+def _record(ctx: AppContext, actor: Actor, letter: Letter) -> None:
+    """Record the read of a letter to the family or naming the subjects (audit/reads.py)."""
+    record_read(
+        ctx,
+        actor=actor,
+        interface=Interface.API,
+        kind=letter_access.read_kind(letter),
+        case_id=letter.case_id,
+        record_id=letter.id,
+    )
+
+
 def _out(row: Letter) -> dict[str, Any]:
     data = {name: getattr(row, name) for name in LetterOut.model_fields if hasattr(row, name)}
     data["number"] = spec_for(row.code).number
@@ -170,7 +186,15 @@ def catalogue(_actor: ActorDep, page: PageDep) -> dict[str, Any]:
 def register(ctx: CtxDep, access: Viewing, page: PageDep) -> dict[str, Any]:
     """The letters of the case the caller may read, oldest first."""
     rows = letter_service.list_letters(ctx, actor=access.actor, case_id=access.case.id)
-    return paginate_list([_out(r) for r in rows], page)
+    body = paginate_list([_out(r) for r in rows], page)
+    shown = {item["id"] for item in body["items"]}
+    reads = [
+        Read(kind, r.case_id, r.id)
+        for r in rows
+        if r.id in shown and (kind := letter_access.read_kind(r)) is not None
+    ]
+    record_reads(ctx, actor=access.actor, interface=Interface.API, reads=reads)  # each one's merge data
+    return body
 
 
 @router.post(
@@ -190,7 +214,9 @@ def draft(ctx: CtxDep, access: Viewing, body: DraftIn) -> dict[str, Any]:
 @router.get("/letters/{letter_id}", response_model=LetterOut, summary="One letter")
 def show(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID) -> dict[str, Any]:
     """One letter with its merge data and, once sent, the hashes of the copy that went out."""
-    return _out(letter_service.get_letter(ctx, actor=actor, letter_id=letter_id))
+    letter = letter_service.get_letter(ctx, actor=actor, letter_id=letter_id)
+    _record(ctx, actor, letter)
+    return _out(letter)
 
 
 @router.patch("/letters/{letter_id}", response_model=LetterOut, summary="Change a draft's merge fields")
@@ -232,7 +258,9 @@ def send(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID, body: SendIn) -> di
 def preview(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID) -> HTMLResponse:
     """The letter as an HTML page, rendered from its stored merge data."""
     letter = letter_service.get_letter(ctx, actor=actor, letter_id=letter_id)
-    return HTMLResponse(letter_service.letter_html(ctx, letter))
+    html = letter_service.letter_html(ctx, letter)
+    _record(ctx, actor, letter)
+    return HTMLResponse(html)
 
 
 @router.get(
@@ -246,6 +274,7 @@ def download(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID, format: Literal
     """A sent letter downloads exactly as sent; a draft is rendered now."""
     letter = letter_service.get_letter(ctx, actor=actor, letter_id=letter_id)
     data = letter_service.letter_file(ctx, letter, format)
+    _record(ctx, actor, letter)
     name = f"{letter.code}-{str(letter.id)[:8]}.{format}"
     return Response(
         data, media_type=MEDIA[format], headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -13,10 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlmodel import col, select
 
+from dhr_engine.audit.reads import Interface, letter_kind, record_read
 from dhr_engine.cli.common import AsOption, acting_user, console, context, fail, print_json, report
 from dhr_engine.context import AppContext
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.errors import DhrError
+from dhr_engine.letters import access as letter_access
 from dhr_engine.letters import service as letter_service
 from dhr_engine.letters.bulk import draft_progress_requests, progress_targets
 from dhr_engine.letters.catalogue import CATALOGUE, spec_for, validate_context
@@ -118,11 +120,11 @@ def codes(as_json: bool = typer.Option(False, "--json")) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table(title="Letter catalogue (DHR-PROCESS.md §3)")
-    for column in ("No.", "code", "title", "recipient", "fields"):
+    table = Table(title="Letter catalogue (use the number in `dhr letters render REF C11`)")
+    for column in ("No.", "title", "recipient", "fields"):
         table.add_column(column)
     for s in CATALOGUE.values():
-        table.add_row(s.number, s.code, s.title, s.recipient, str(len(s.merge_fields)))
+        table.add_row(s.number, s.title, s.recipient, str(len(s.merge_fields)))
     console.print(table)
 
 
@@ -140,14 +142,23 @@ def render(
     """Render one letter for a case from its record (plus --field values) without storing it."""
     ctx = context()
     request = _draft_request(ctx, ref, code, field, agency, person)
+    actor = acting_user(ctx, as_user)
     try:
-        rendered = letter_service.preview_letter(
-            ctx, actor=acting_user(ctx, as_user), request=request, ref=ref
-        )
+        rendered = letter_service.preview_letter(ctx, actor=actor, request=request, ref=ref)
     except DhrError as err:
         report(err)
     if fmt not in ("pdf", "docx", "html"):
         fail("--format must be pdf, docx or html")
+    spec = spec_for(code)
+    with ctx.reader() as uow:
+        case_id = uow.session.exec(select(Case.id).where(Case.ref == ref)).one()
+    record_read(
+        ctx,
+        actor=actor,
+        interface=Interface.CLI,
+        kind=letter_kind(spec.recipient_kind, spec.identity),
+        case_id=case_id,
+    )
     _write(out, rendered.html if fmt == "html" else rendered.pdf if fmt == "pdf" else rendered.docx)
 
 
@@ -205,11 +216,12 @@ def list_letters(
         )
         return
     table = Table(title=f"Letters of {ref}")
-    for column in ("id", "No.", "recipient", "status", "date", "template"):
+    for column in ("id", "No.", "letter", "recipient", "status", "date"):
         table.add_column(column)
     for r in rows:
-        table.add_row(str(r.id)[:8], spec_for(r.code).number, r.recipient_label, r.status,
-                      format_date(r.letter_date), r.template_path)  # fmt: skip
+        spec = spec_for(r.code)
+        table.add_row(str(r.id)[:8], spec.number, spec.title, r.recipient_label, r.status.replace("_", " "),
+                      format_date(r.letter_date))  # fmt: skip
     console.print(table)
     for q in queued:
         console.print(
@@ -293,10 +305,9 @@ def download(
 ) -> None:
     """Write a stored letter as PDF, .docx or HTML (a sent letter: exactly the bytes sent)."""
     ctx = context()
+    actor = acting_user(ctx, as_user)
     try:
-        letter = letter_service.get_letter(
-            ctx, actor=acting_user(ctx, as_user), letter_id=_letter_id(ctx, letter_id)
-        )
+        letter = letter_service.get_letter(ctx, actor=actor, letter_id=_letter_id(ctx, letter_id))
         data: bytes | str = (
             letter_service.letter_html(ctx, letter)
             if fmt == "html"
@@ -304,6 +315,14 @@ def download(
         )
     except DhrError as err:
         report(err)
+    record_read(
+        ctx,
+        actor=actor,
+        interface=Interface.CLI,
+        kind=letter_access.read_kind(letter),
+        case_id=letter.case_id,
+        record_id=letter.id,
+    )
     _write(out, data)
 
 

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from dhr_engine.audit.reads import Interface, letter_kind, record_read
 from dhr_engine.errors import Conflict, DhrError, PermissionDenied
 from dhr_engine.letters import access as letter_access
 from dhr_engine.letters import service as letter_service
@@ -99,6 +100,14 @@ def _render_new(
     status: int = 200,
 ) -> Response:
     case, choices, may_draft = _choices(page, ref)
+    if preview and spec is not None:  # the letter as it would be drafted, from the case record
+        record_read(
+            page.ctx,
+            actor=page.me.actor,
+            interface=Interface.WEB,
+            kind=letter_kind(spec.recipient_kind, spec.identity),
+            case_id=case.id,
+        )
     context: dict[str, Any] = {
         "title": f"Draft {spec.number}: {spec.title}" if spec else "Draft a letter",
         "case": case,
@@ -210,8 +219,21 @@ def _view(page: Page, letter_id: uuid.UUID) -> LetterView:
     )
 
 
+def _record(page: Page, letter: Letter) -> None:
+    """Record the read of a letter to the family or naming the subjects (audit/reads.py)."""
+    record_read(
+        page.ctx,
+        actor=page.me.actor,
+        interface=Interface.WEB,
+        kind=letter_access.read_kind(letter),
+        case_id=letter.case_id,
+        record_id=letter.id,
+    )
+
+
 def _render_letter(page: Page, letter_id: uuid.UUID, form: FormState, status: int = 200) -> Response:
     view = _view(page, letter_id)
+    _record(page, view.letter)
     return page.render(
         "web/letters/letter.html",
         {"title": f"{view.spec.number}: {view.spec.title}", "v": view, "case": view.case, "form": form},
@@ -225,6 +247,7 @@ def letter_page(letter_id: uuid.UUID, page: Page = Depends(signed_in)) -> Respon
 
 
 def _render_edit(page: Page, view: LetterView, form: FormState, status: int = 200) -> Response:
+    _record(page, view.letter)
     return page.render(
         "web/letters/edit.html",
         {
@@ -318,6 +341,7 @@ def cancel(
 def download(letter_id: uuid.UUID, fmt: str, page: Page = Depends(signed_in)) -> Response:
     letter = letter_service.get_letter(page.ctx, actor=page.me.actor, letter_id=letter_id)
     data = letter_service.letter_file(page.ctx, letter, fmt)
+    _record(page, letter)
     with page.ctx.reader() as uow:
         case = uow.session.get(Case, letter.case_id)
     ref = case.ref if case else "letter"

@@ -11,27 +11,30 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile, status
 from fastapi.responses import Response
 from sqlmodel import Session, func, select
+from starlette.concurrency import run_in_threadpool
 
 from dhr_engine.api.deps import API_PREFIX, ActorDep, CaseAccess, CtxDep, PageDep, case_access, paginate_list
+from dhr_engine.api.errors import ErrorBody
 from dhr_engine.api.paging import Page
+from dhr_engine.audit.reads import Interface, ReadKind, record_read
 from dhr_engine.auth.policy import Action
 from dhr_engine.context import AppContext
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.return_kinds import KINDS
 from dhr_engine.domain.roles import Role
-from dhr_engine.errors import ValidationFailed
 from dhr_engine.persistence.tables import Agency, Case, ReturnRequest
 from dhr_engine.persistence.tables_returns import ChronologyEntry, ReturnAttachment, ReturnVersion
 from dhr_engine.returns import attachments as attachment_service
 from dhr_engine.returns import chronology as chronology_service
 from dhr_engine.returns import service as return_service
 from dhr_engine.returns.access import load_request, request_actor, visible_requests
-from dhr_engine.returns.chronology_input import EntryInput
+from dhr_engine.returns.chronology_input import EntryInput, rows_from_upload
 from dhr_engine.returns.compare import get_version, list_versions
 from dhr_engine.returns.export import to_csv, to_docx
 from dhr_engine.returns.merged import DEFAULT_GAP_DAYS, MergedRow, describe_when, merged_chronology
@@ -50,6 +53,7 @@ from dhr_engine.returns.schemas import (
     StepName,
     SubmissionIn,
 )
+from dhr_engine.returns.upload import describe_bytes, off_request_thread
 from dhr_engine.workflow.definition import WorkflowDefinition
 
 router = APIRouter(prefix=API_PREFIX, tags=["returns"])
@@ -67,7 +71,10 @@ def _files(*media_types: str) -> dict[str, Any]:
 Viewing = Annotated[CaseAccess, Depends(case_access(Action.CASE_VIEW))]
 RequestPath = Annotated[uuid.UUID, Path(description="The return request's id")]
 VersionPath = Annotated[int, Path(ge=1, le=100_000, description="The version number")]
-MAX_READ = attachment_service.MAX_ATTACHMENT_BYTES + 1
+UPLOAD_LIMIT = describe_bytes(attachment_service.MAX_ATTACHMENT_BYTES)
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorBody, "description": f"The file is larger than {UPLOAD_LIMIT}; not read further"}
+}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -196,13 +203,21 @@ def _merged_out(row: MergedRow) -> dict[str, Any]:
     }
 
 
-def _read_upload(upload: UploadFile) -> tuple[str, bytes]:
-    content = upload.file.read(MAX_READ)
-    return upload.filename or "attachment", content
+def _check_draft_editor(ctx: AppContext, actor: Actor, request_id: uuid.UUID) -> None:
+    """Before an upload is read: may this caller change the request's draft? (404 or 403 if not.)"""
+    with ctx.reader() as uow:
+        attachment_service.check_draft_editor(uow.session, actor, request_id)
 
 
 def _ascii(name: str) -> str:
     return "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\' else "_" for ch in name)
+
+
+def _record(
+    ctx: AppContext, actor: Actor, kind: ReadKind, case_id: uuid.UUID, record_id: uuid.UUID | None = None
+) -> None:
+    """Record a read of a return's record (after the access policy allowed it): audit/reads.py."""
+    record_read(ctx, actor=actor, interface=Interface.API, kind=kind, case_id=case_id, record_id=record_id)
 
 
 # --- a case's requests ----------------------------------------------------------------------------
@@ -300,7 +315,10 @@ def versions(ctx: CtxDep, actor: ActorDep, request_id: RequestPath, page: PageDe
     """Every version the agency has submitted, oldest first, with its sign-off and review."""
     with ctx.reader() as uow:
         rows = list_versions(uow.session, actor, request_id)
-        return paginate_list([_version_out(v) for v in rows], page)
+        body = paginate_list([_version_out(v) for v in rows], page)
+        case_id = uow.session.get_one(ReturnRequest, request_id).case_id
+    _record(ctx, actor, ReadKind.RETURN_VERSION, case_id, request_id)
+    return body
 
 
 @router.post(
@@ -344,7 +362,10 @@ def read_version(
 ) -> dict[str, Any]:
     """One submitted version as it was frozen, with its sign-off and the chair's review."""
     with ctx.reader() as uow:
-        return _version_out(get_version(uow.session, actor, request_id, number))
+        body = _version_out(get_version(uow.session, actor, request_id, number))
+        case_id = uow.session.get_one(ReturnRequest, request_id).case_id
+    _record(ctx, actor, ReadKind.RETURN_VERSION, case_id, request_id)
+    return body
 
 
 # --- attachments ----------------------------------------------------------------------------------
@@ -373,26 +394,31 @@ def list_files(
     response_model=AttachmentOut,
     status_code=status.HTTP_201_CREATED,
     summary="Attach a Word or PDF file",
+    responses=TOO_LARGE,
 )
-def upload_file(
+async def upload_file(
     ctx: CtxDep,
     actor: ActorDep,
     request_id: RequestPath,
-    file: Annotated[UploadFile, File(description="A Word (.docx) or PDF file, at most 20 MB")],
+    file: Annotated[UploadFile, File(description=f"A Word (.docx) or PDF file, at most {UPLOAD_LIMIT}")],
 ) -> dict[str, Any]:
     """The agency's author or manager adds a file to the draft (it goes with the next version). The
-    type is found from the content, not the name; anything but Word and PDF is a 422."""
-    filename, content = _read_upload(file)
-    row = attachment_service.upload_attachment(
+    type is found from the content, not the name; anything but Word and PDF is a 422, a file over
+    the limit a 413. The file is read and checked off the request thread (returns/upload.py)."""
+    await run_in_threadpool(_check_draft_editor, ctx, actor, request_id)
+    checked = await off_request_thread(
+        partial(attachment_service.read_checked_file, file.file, file.filename or "attachment")
+    )
+    add = partial(
+        attachment_service.add_checked_file,
         ctx.uow(),
         actor=actor,
         clock=ctx.clock,
         storage_dir=ctx.settings.storage_dir,
         request_id=request_id,
-        filename=filename,
-        content=content,
+        file=checked,
     )
-    return _attachment_out(row)
+    return _attachment_out(await run_in_threadpool(add))
 
 
 @router.get(
@@ -407,6 +433,8 @@ def download_file(ctx: CtxDep, actor: ActorDep, attachment_id: uuid.UUID) -> Res
         found = attachment_service.read_attachment(
             uow.session, actor, ctx.settings.storage_dir, attachment_id
         )
+        case_id = uow.session.get_one(ReturnAttachment, attachment_id).case_id
+    _record(ctx, actor, ReadKind.ATTACHMENT, case_id, attachment_id)
     return Response(
         found.content,
         media_type=found.media_type,
@@ -439,6 +467,8 @@ def list_chronology(
     """The agency's draft entries, or those a submitted version froze, in the agency's order."""
     with ctx.reader() as uow:
         rows = chronology_service.list_entries(uow.session, actor, request_id, version_number=version)
+        case_id = uow.session.get_one(ReturnRequest, request_id).case_id
+    _record(ctx, actor, ReadKind.CHRONOLOGY, case_id, request_id)
     return paginate_list([_entry_out(e) for e in rows], page)
 
 
@@ -476,23 +506,35 @@ def add_chronology(ctx: CtxDep, actor: ActorDep, request_id: RequestPath, body: 
     status_code=status.HTTP_201_CREATED,
     tags=["chronology"],
     summary="Import chronology entries from a file",
+    responses=TOO_LARGE,
 )
-def import_chronology(
+async def import_chronology(
     ctx: CtxDep,
     actor: ActorDep,
     request_id: RequestPath,
-    file: Annotated[UploadFile, File(description="A CSV or Excel (.xlsx) file with a header row")],
+    file: Annotated[
+        UploadFile, File(description=f"A CSV or Excel (.xlsx) file with a header row, at most {UPLOAD_LIMIT}")
+    ],
     replace: Annotated[bool, Form(description="Replace the draft's entries instead of adding")] = False,
 ) -> dict[str, Any]:
     """Every row of the file, or none: each bad row is named in `field` as rows[<n>].<column>
-    (the row number as the file shows it), never with the cell's value."""
-    _name, content = _read_upload(file)
-    if len(content) > attachment_service.MAX_ATTACHMENT_BYTES:
-        limit = attachment_service.MAX_ATTACHMENT_BYTES // (1024 * 1024)
-        raise ValidationFailed(f"the file is larger than {limit} MB", field="file")
-    result = chronology_service.import_file(
-        ctx.uow(), actor=actor, clock=ctx.clock, request_id=request_id, content=content, replace=replace
+    (the row number as the file shows it), never with the cell's value. A file over the size
+    limit is a 413; one of more than 5,000 rows a 422 (`too_many_rows`); either is refused as
+    soon as the limit is passed, without reading the rest. The file is read and parsed off the
+    request thread (returns/upload.py); then the rows are checked and written in one transaction."""
+    await run_in_threadpool(_check_draft_editor, ctx, actor, request_id)
+    rows = await off_request_thread(partial(rows_from_upload, file.file))
+    save = partial(
+        chronology_service.import_rows,
+        ctx.uow(),
+        actor=actor,
+        clock=ctx.clock,
+        request_id=request_id,
+        rows=rows,
+        source="file",
+        replace=replace,
     )
+    result = await run_in_threadpool(save)
     return {"imported": result.imported, "replaced": result.replaced, "total": result.total}
 
 
@@ -529,6 +571,7 @@ def merged(
         chain = merged_chronology(
             uow.session, access.actor, access.case, agency_ids=agency, start=start, end=end, gap_days=gap_days
         )
+    _record(ctx, access.actor, ReadKind.MERGED_CHRONOLOGY, access.case.id)
     return paginate_list([_merged_out(r) for r in chain.rows], page)
 
 
@@ -559,4 +602,5 @@ def merged_export(
         data, media = to_csv(chain), "text/csv; charset=utf-8"
     else:
         data, media = to_docx(chain, generated_on=today, marking=ctx.settings.protective_marking), DOCX
+    _record(ctx, access.actor, ReadKind.MERGED_CHRONOLOGY_EXPORT, access.case.id)
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

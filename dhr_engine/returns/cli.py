@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 from sqlmodel import Session, func, select
 
+from dhr_engine.audit.reads import Interface, ReadKind, record_read
 from dhr_engine.cli.common import (
     AsOption,
     acting_user,
@@ -25,10 +26,11 @@ from dhr_engine.domain.calendar import format_date
 from dhr_engine.domain.return_kinds import KINDS
 from dhr_engine.errors import DhrError
 from dhr_engine.persistence.case_lookup import get_case
-from dhr_engine.persistence.tables import Agency, Case
+from dhr_engine.persistence.tables import Agency, Case, ReturnRequest
 from dhr_engine.persistence.tables_returns import ReturnVersion
 from dhr_engine.returns import access, attachments, chronology, compare, export, merged, service
 from dhr_engine.returns.chronology_input import ChronologyRejected
+from dhr_engine.returns.upload import read_limited
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -134,7 +136,7 @@ def list_requests(
             row["agency"],
             KINDS[row["kind"]].label,
             row["stage"].replace("_", " "),
-            f"{shown} ({row['due_status']})" if shown else "",
+            f"{shown} ({str(row['due_status']).replace('_', ' ')})" if shown else "",
             str(row["versions"]),
             row["id"],
         )
@@ -206,6 +208,12 @@ def submit(
     typer.echo(row.stage)
 
 
+def _read_limited(path: Path) -> bytes:
+    """The file's bytes, read a chunk at a time: refused, unread past it, over the upload limit."""
+    with path.open("rb") as handle:
+        return read_limited(handle)
+
+
 @app.command("attach")
 def attach(request_id: str, file: Path, as_user: str | None = AsOption) -> None:
     """Attach a Word (.docx) or PDF file to the draft of a return."""
@@ -219,7 +227,7 @@ def attach(request_id: str, file: Path, as_user: str | None = AsOption) -> None:
             storage_dir=ctx.settings.storage_dir,
             request_id=parse_id(request_id, "request_id"),
             filename=file.name,
-            content=file.read_bytes(),
+            content=_read_limited(file),
         )
     except DhrError as err:
         report(err)
@@ -242,7 +250,7 @@ def import_chronology(
             actor=actor,
             clock=ctx.clock,
             request_id=parse_id(request_id, "request_id"),
-            content=file.read_bytes(),
+            content=_read_limited(file),
             replace=replace,
         )
     except ChronologyRejected as err:
@@ -283,11 +291,19 @@ def compare_cmd(request_id: str, older: int, newer: int, as_user: str | None = A
     actor = acting_user(ctx, as_user)
     with ctx.reader() as uow:
         try:
-            diff = compare.compare_versions(
-                uow.session, actor, parse_id(request_id, "request_id"), older, newer
-            )
+            request_uuid = parse_id(request_id, "request_id")
+            diff = compare.compare_versions(uow.session, actor, request_uuid, older, newer)
         except DhrError as err:
             report(err)
+        case_id = uow.session.get_one(ReturnRequest, request_uuid).case_id
+    record_read(
+        ctx,
+        actor=actor,
+        interface=Interface.CLI,
+        kind=ReadKind.RETURN_VERSION,
+        case_id=case_id,
+        record_id=request_uuid,
+    )
     typer.echo(f"Version {older} ({format_date(diff.older.submitted_on)}, {diff.older.submitted_by_label})")
     typer.echo(f"Version {newer} ({format_date(diff.newer.submitted_on)}, {diff.newer.submitted_by_label})")
     typer.echo(f"What changed, says the agency: {diff.newer.change_note or '(not said)'}")
@@ -348,5 +364,8 @@ def merged_chronology(
                 chain, generated_on=ctx.clock.today(), marking=ctx.settings.protective_marking
             )
         )
+    record_read(
+        ctx, actor=actor, interface=Interface.CLI, kind=ReadKind.MERGED_CHRONOLOGY_EXPORT, case_id=case.id
+    )
     out.write_bytes(content)
     typer.echo(f"{out} ({len(chain.rows)} entries, {len(chain.gaps)} gaps, {len(chain.same_days)} same-day)")

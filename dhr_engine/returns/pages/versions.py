@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import col, select
 from starlette.responses import Response
 
+from dhr_engine.audit.reads import Interface, ReadKind, record_read
 from dhr_engine.errors import ValidationFailed
 from dhr_engine.persistence.tables import Agency, ReturnRequest
 from dhr_engine.returns import chronology as chronology_service
@@ -27,6 +28,18 @@ router = APIRouter(route_class=WebRoute)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+def _record(page: Page, kind: ReadKind, case_id: uuid.UUID, record_id: uuid.UUID | None = None) -> None:
+    """Record a read of a return or the merged chronology (after the access policy allowed it)."""
+    record_read(
+        page.ctx,
+        actor=page.me.actor,
+        interface=Interface.WEB,
+        kind=kind,
+        case_id=case_id,
+        record_id=record_id,
+    )
+
+
 @router.get("/returns/{request_id}/versions/{number}")
 def version_page(request_id: uuid.UUID, number: int, page: Page = Depends(signed_in)) -> Response:
     with page.ctx.reader() as uow:
@@ -37,6 +50,7 @@ def version_page(request_id: uuid.UUID, number: int, page: Page = Depends(signed
             if view.has_chronology
             else []
         )
+    _record(page, ReadKind.RETURN_VERSION, view.case.id, request_id)
     return page.render(
         "web/returns/version.html",
         {
@@ -61,6 +75,7 @@ def compare(
         older = older or numbers[-2]
         newer = newer or numbers[-1]
         result = compare_versions(uow.session, page.me.actor, request_id, older, newer)
+    _record(page, ReadKind.RETURN_VERSION, view.case.id, request_id)
     return page.render(
         "web/returns/compare.html",
         {
@@ -111,7 +126,7 @@ def _query(request: Request) -> MergedQuery:
     return MergedQuery(ids or None, start, end, gap, form, request.url.query)
 
 
-def _merged(page: Page, ref: str, q: MergedQuery) -> tuple[MergedChronology, list[Agency]]:
+def _merged(page: Page, ref: str, q: MergedQuery) -> tuple[MergedChronology, list[Agency], uuid.UUID]:
     with page.ctx.reader() as uow:
         case, _acting = access.open_case(uow.session, page.me, ref)
         merged = merged_chronology(
@@ -131,13 +146,14 @@ def _merged(page: Page, ref: str, q: MergedQuery) -> tuple[MergedChronology, lis
                 select(Agency).where(col(Agency.id).in_(list(agency_ids))).order_by(col(Agency.name))
             ).all()
         )
-    return merged, agencies
+    return merged, agencies, case.id
 
 
 @router.get("/cases/{ref}/chronology")
 def merged_page(ref: str, request: Request, page: Page = Depends(signed_in)) -> Response:
     q = _query(request)
-    merged, agencies = _merged(page, ref, q)
+    merged, agencies, case_id = _merged(page, ref, q)
+    _record(page, ReadKind.MERGED_CHRONOLOGY, case_id)
     chosen = {str(a) for a in q.agency_ids or []}
     return page.render(
         "web/returns/merged.html",
@@ -159,10 +175,11 @@ def merged_export(ref: str, fmt: str, request: Request, page: Page = Depends(sig
     q = _query(request)
     if not q.form.ok:
         raise ValidationFailed("; ".join(q.form.errors.values()), field="query")
-    merged, _agencies = _merged(page, ref, q)
+    merged, _agencies, case_id = _merged(page, ref, q)
     today = page.ctx.clock.today()
     name = f"{ref}-merged-chronology-{today.isoformat()}"
     if fmt == "csv":
+        _record(page, ReadKind.MERGED_CHRONOLOGY_EXPORT, case_id)
         return Response(
             to_csv(merged),
             media_type="text/csv; charset=utf-8",
@@ -170,6 +187,7 @@ def merged_export(ref: str, fmt: str, request: Request, page: Page = Depends(sig
         )
     if fmt == "docx":
         data = to_docx(merged, generated_on=today, marking=page.ctx.settings.protective_marking)
+        _record(page, ReadKind.MERGED_CHRONOLOGY_EXPORT, case_id)
         return Response(
             data, media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{name}.docx"'}
         )

@@ -20,7 +20,8 @@ assets:
 ## Install, load the demo data and run the product on the embedded SQLite database.
 run: install assets
 	$(BIN)/dhr demo
-	$(BIN)/dhr serve --host 127.0.0.1 --port 8000
+	@echo "make run: demo mode (DHR_DEV_MODE=1): the built-in secret key signs sessions; set DHR_SECRET_KEY and leave DHR_DEV_MODE off for real data"
+	DHR_DEV_MODE=1 $(BIN)/dhr serve --host 127.0.0.1 --port 8000
 
 ## Install and run the whole test suite (SQLite and, where reachable, PostgreSQL; browser tests need chromium).
 test: SYSTEM_DEPS_FLAGS = --with-browser

@@ -2,6 +2,7 @@
 
 `build_app` is the mechanism; what goes into it (every domain's router, the web pages, the
 in-process scheduler) is chosen by the composition root, `dhr_engine.bootstrap.app.create_app`.
+Every response passes the edge (api/edge.py: request bodies capped, security headers).
 Nothing connects at import.
 """
 
@@ -18,6 +19,7 @@ from fastapi import APIRouter, FastAPI
 
 from dhr_engine import __version__
 from dhr_engine.api.deps import TOKEN_URL
+from dhr_engine.api.edge import EdgeMiddleware
 from dhr_engine.api.errors import COMMON_ERROR_RESPONSES, install_error_handlers
 from dhr_engine.config import Settings
 from dhr_engine.context import AppContext
@@ -109,6 +111,12 @@ def build_app(
     app.state.ctx = context
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(
+        EdgeMiddleware,  # request bodies capped; security headers on every response (api/edge.py)
+        max_json_bytes=settings.max_json_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        docs_paths=[p for p in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if p],
+    )
     for router in routers:
         app.include_router(router, responses=COMMON_ERROR_RESPONSES)
     for install in installers:

@@ -17,7 +17,9 @@ from collections.abc import Mapping
 import typer
 
 from dhr_engine.accounts import cli as accounts_cli
+from dhr_engine.audit import checkpoints as audit_checkpoints
 from dhr_engine.audit import cli as audit_cli
+from dhr_engine.audit import scheduled as audit_scheduled
 from dhr_engine.cases import cli as cases_cli
 from dhr_engine.config import Settings
 from dhr_engine.context import AppContext, OutboxHandlers, make_context
@@ -26,11 +28,14 @@ from dhr_engine.deadlines import scheduled as deadlines_scheduled
 from dhr_engine.deadlines.handlers import EmailHandler
 from dhr_engine.deadlines.sources import DueSource
 from dhr_engine.domain.clock import Clock
+from dhr_engine.family import cli as family_cli
 from dhr_engine.letters import cli as letters_cli
 from dhr_engine.letters.handlers import draft_letter
+from dhr_engine.members import cli as members_cli
 from dhr_engine.outbox import scheduled as outbox_scheduled
 from dhr_engine.plans import cli as plans_cli
 from dhr_engine.plans import scheduled as plans_scheduled
+from dhr_engine.proceedings import cli as proceedings_cli
 from dhr_engine.returns import cli as returns_cli
 from dhr_engine.scheduler.jobs import JobSpec
 
@@ -39,11 +44,14 @@ from dhr_engine.scheduler.jobs import JobSpec
 COMMANDS: tuple[tuple[str, typer.Typer, str], ...] = (
     ("case", cases_cli.app, "Open cases, fire triggers, read them."),
     ("deadlines", deadlines_cli.app, "List and explain deadlines."),
-    ("audit", audit_cli.app, "Check the audit trail."),
+    ("audit", audit_cli.app, "Check the audit trail; who read sensitive records."),
     ("user", accounts_cli.app, "User accounts: add, reset a password, list."),
     ("plans", plans_cli.app, "Action plans, lessons across reviews, oversight figures."),
     ("letters", letters_cli.app, "Letters C1-C21: render, draft, approve, send."),
     ("returns", returns_cli.app, "Agency returns and the merged chronology."),
+    ("members", members_cli.app, "Who holds which role on a case: add, list, remove."),
+    ("proceedings", proceedings_cli.app, "Parallel proceedings (trial, inquest, IOPC): add, conclude, list."),
+    ("family", family_cli.app, "The family engagement log: log a contact, list the log."),
 )
 
 
@@ -77,10 +85,19 @@ JOBS: Mapping[str, JobSpec] = {
             60,
             outbox_scheduled.run_drain,
         ),
+        JobSpec(
+            audit_scheduled.CHECKPOINT_JOB,
+            "A signed checkpoint of every case's audit trail, kept outside the database",
+            audit_scheduled.CHECKPOINT_EVERY_SECONDS,
+            audit_scheduled.run_checkpoint,
+        ),
     )
 }
 
 
 def build_context(settings: Settings, clock: Clock | None = None) -> AppContext:
-    """Connect to the database, load the workflows and give the context every outbox handler."""
-    return make_context(settings, clock, outbox_handlers=outbox_handlers())
+    """Connect to the database, load the workflows and give the context every outbox handler (and
+    the audit's checkpoint after each commit)."""
+    ctx = make_context(settings, clock, outbox_handlers=outbox_handlers())
+    ctx.commit_hooks = (audit_checkpoints.commit_hook(audit_checkpoints.checkpoint_file(ctx), ctx.clock),)
+    return ctx

@@ -11,6 +11,8 @@ from fastapi import APIRouter, FastAPI
 from dhr_engine.accounts import api as accounts_api
 from dhr_engine.accounts import pages as accounts_pages
 from dhr_engine.api.app import LifespanHook, build_app
+from dhr_engine.audit import api as audit_api
+from dhr_engine.audit import pages as audit_pages
 from dhr_engine.bootstrap import JOBS, build_context
 from dhr_engine.cases import api as cases_api
 from dhr_engine.cases import pages as cases_pages
@@ -45,6 +47,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     proceedings_api.router,
     family_api.router,
     accounts_api.router,
+    audit_api.router,
     letters_api.router,
     deadlines_api.router,
     returns_api.router,
@@ -64,6 +67,7 @@ PAGES: tuple[APIRouter, ...] = (
     letters_pages.router,
     plans_pages.router,
     accounts_pages.router,
+    audit_pages.router,
 )
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from dhr_engine.audit.service import append_event
 from dhr_engine.auth.actors import actor_on_case
+from dhr_engine.auth.sessions import end_sessions
 from dhr_engine.deadlines.service import validate_effective_date
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.clock import Clock
@@ -113,6 +114,7 @@ def remove_member(
         if member is None or member.case_id != case.id:
             raise NotFound("no such member of this case", field="member_id")
         session.delete(member)
+        end_sessions(session, member.user_id)  # the member signs in again without the role
         append_event(
             session,
             case,
@@ -148,6 +150,8 @@ def change_role(
         old = member.role
         member.role = new_role.value
         session.add(member)
+        if old != new_role.value:
+            end_sessions(session, member.user_id)  # the member signs in again with the new role
         append_event(
             session,
             case,

@@ -7,6 +7,8 @@ from dhr_engine.persistence import (
     tables,  # noqa: F401
     tables_letters,  # noqa: F401
     tables_plans,  # noqa: F401
+    tables_reads,  # noqa: F401
     tables_returns,  # noqa: F401
     tables_scheduler,  # noqa: F401
+    tables_signin,  # noqa: F401
 )

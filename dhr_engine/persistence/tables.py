@@ -68,9 +68,11 @@ class User(SQLModel, table=True):
     agency_id: uuid.UUID | None = Field(default=None, foreign_key="agency.id", index=True)
     csp_id: uuid.UUID | None = Field(default=None, foreign_key="csp.id")
     is_active: bool = True
-    failed_logins: int = 0
-    locked_until: datetime | None = None
+    # The lockout after wrong passwords is per address: persistence/tables_signin.py (SignInLock).
     created_at: datetime = Field(default_factory=utcnow)
+    # Carried in the web session cookie; raised to end every session of the account (sign-out,
+    # a new password, a change of roles, deactivation): see dhr_engine/auth/sessions.py.
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Case(SQLModel, table=True):

@@ -27,13 +27,15 @@ def install_web(
     pages: Sequence[APIRouter],
     *,
     page_globals: Mapping[str, Any] | None = None,
-    secure_cookies: bool = False,
+    secure_cookies: bool | None = None,
 ) -> None:
-    """Mount the web pages and /static on the app (the JSON API stays as it is)."""
+    """Mount the web pages and /static on the app (the JSON API stays as it is). The session cookie
+    is Secure when `secure_cookies` says so, else when the settings do (DHR_SECURE_COOKIES)."""
+    secure = ctx.settings.secure_cookies if secure_cookies is None else secure_cookies
     app.state.dhr_web = WebState(
         ctx=ctx,
         templates=make_templates(ctx.settings.templates_dir, page_globals),
-        codec=SessionCodec(ctx.settings.secret_key, secure=secure_cookies),
+        codec=SessionCodec(ctx.settings.secret_key, secure=secure),
     )
     for router in pages:
         app.include_router(router, include_in_schema=False)

@@ -28,6 +28,7 @@ from dhr_engine.persistence.tables import User
 from dhr_engine.web.session import CSRF_FIELD, SessionCodec, WebSession, new_session
 
 SERVICE_NAME = "Domestic homicide reviews"
+SESSION_ENDED = "You have been signed out. Sign in again to continue."
 
 
 @dataclass
@@ -40,7 +41,12 @@ class WebState:
 
 
 class SignInRequired(Exception):
-    """The page needs a signed-in user."""
+    """The page needs a signed-in user; `page`, when given, writes its session on the redirect (so
+    the sign-in page can say why the last one ended)."""
+
+    def __init__(self, page: Page | None = None) -> None:
+        super().__init__()
+        self.page = page
 
 
 class CsrfFailed(Exception):
@@ -92,6 +98,7 @@ class Page:
     session: WebSession
     viewer: Viewer | None
     dirty: bool = False  # the session changed and the cookie must be written
+    ended: bool = False  # the cookie was signed in, but its session has ended (stale or account off)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -101,7 +108,7 @@ class Page:
     @property
     def me(self) -> Viewer:
         if self.viewer is None:
-            raise SignInRequired()
+            raise SignInRequired(self)
         return self.viewer
 
     def flash(self, message: str) -> None:
@@ -129,6 +136,9 @@ class Page:
             "service_name": SERVICE_NAME,
             "today": self.ctx.clock.today(),
             "current_path": self.request.url.path,
+            # The Content-Security-Policy's nonce for this response (dhr_engine/api/edge.py puts it
+            # on the request); GOV.UK Frontend's template puts it on its one inline script.
+            "cspNonce": getattr(self.request.state, "csp_nonce", ""),
         }
         data.update(context or {})
         response = self.state.templates.TemplateResponse(self.request, template, data, status_code=status)
@@ -144,32 +154,42 @@ def web_state(request: Request) -> WebState:
 
 
 def get_page(request: Request) -> Page:
-    """The session (a fresh one for a new visitor) and the signed-in user, if any."""
+    """The session (a fresh one for a new visitor) and the signed-in user, if any.
+
+    A signed-in cookie counts only while its account is active and still has the session version
+    the cookie carries (sign-out, a new password, a change of roles and deactivation raise it):
+    otherwise the session ends here, and the next page says so."""
     state = web_state(request)
     session = state.codec.read(request)
     dirty = session is None
     if session is None:
         session = new_session()
     viewer = None
+    ended = False
     if session.user_id is not None:
         with state.ctx.reader() as uow:
             user = uow.session.get(User, session.user_id)
-            if user is not None and user.is_active:
+            if user is not None and user.is_active and user.session_version == session.version:
                 viewer = viewer_for(user)
-        if viewer is None:  # account removed or disabled: the session ends
-            session, dirty = new_session(), True
-    return Page(request=request, state=state, session=session, viewer=viewer, dirty=dirty)
+        if viewer is None:
+            session, dirty, ended = new_session(flash=SESSION_ENDED), True, True
+    return Page(request=request, state=state, session=session, viewer=viewer, dirty=dirty, ended=ended)
 
 
 def signed_in(page: Page = Depends(get_page)) -> Page:
     """A page only a signed-in user may see."""
     if page.viewer is None:
-        raise SignInRequired()
+        raise SignInRequired(page)
     return page
 
 
 async def checked_form(request: Request, page: Page = Depends(get_page)) -> AsyncIterator[FormData]:
-    """The posted form, after checking the session's CSRF token; uploaded files are closed after."""
+    """The posted form, after checking the session's CSRF token; uploaded files are closed after.
+
+    A form posted from a session that has just ended goes to the sign-in page (it could never carry
+    the new session's token)."""
+    if page.ended:
+        raise SignInRequired(page)
     form = await request.form()
     try:
         token = form.get(CSRF_FIELD)
@@ -204,9 +224,17 @@ class WebRoute(APIRoute):
         async def guarded(request: Request) -> Response:
             try:
                 return await handler(request)
-            except SignInRequired:
+            except SignInRequired as refused:
+                # Back to the page after signing in; not to a form's target, which may have no page.
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
+                url = (
+                    f"/sign-in?next={quote(target, safe='')}"
+                    if request.method in ("GET", "HEAD")
+                    else "/sign-in"
+                )
+                if refused.page is not None:
+                    return refused.page.redirect(url)
+                return RedirectResponse(url, status_code=303)
             except CsrfFailed:
                 return error_page(
                     request,

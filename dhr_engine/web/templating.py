@@ -57,6 +57,14 @@ def humanise(code: str | None) -> str:
     return words[:1].upper() + words[1:]
 
 
+def style_nonce(html: str, nonce: str) -> str:
+    """A letter's HTML for an iframe's srcdoc, its style sheet marked with this response's
+    Content-Security-Policy nonce: a srcdoc frame lives under the page's policy (api/edge.py),
+    which refuses an inline style without it. What a person typed is escaped, so only the
+    letter's own <style> elements get the nonce."""
+    return str(html).replace("<style>", f'<style nonce="{nonce}">') if nonce else str(html)
+
+
 def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
@@ -80,6 +88,7 @@ def make_environment(templates_dir: Path, page_globals: Mapping[str, Any] | None
         "show_date": show_date,
         "show_datetime": show_datetime,
         "humanise": humanise,
+        "style_nonce": style_nonce,
     }
     env.filters.update(filters)
     env.globals["plural"] = plural

@@ -15,7 +15,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from psycopg import errors as pg_errors
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 from dhr_engine.bootstrap import build_context
@@ -73,12 +75,57 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
+TRUNCATE_LOCK_TIMEOUT = "5s"
+TRUNCATE_ATTEMPTS = 12
+# Every other client connection to this session's private database (a leftover worker's, a pool
+# an earlier test did not dispose of), never our own; waits up to 30 s for each to end.
+TERMINATE_OTHERS = text(
+    "SELECT pg_terminate_backend(pid, 30000) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+)
+
+
 def _truncate_all(url: str) -> None:
-    engine = make_engine(url)
+    """Empty every table. Nothing an earlier test left running may hold a lock the TRUNCATE waits
+    for: other connections to the test database are ended first, and the TRUNCATE gives up on a
+    lock after TRUNCATE_LOCK_TIMEOUT and tries again (ending whatever connected since)."""
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} CASCADE"))
-    engine.dispose()
+    engine = make_engine(url)
+    try:
+        for attempt in range(1, TRUNCATE_ATTEMPTS + 1):
+            with engine.connect() as conn:
+                conn.execute(TERMINATE_OTHERS)
+                conn.commit()
+                try:
+                    conn.execute(text(f"SET LOCAL lock_timeout = '{TRUNCATE_LOCK_TIMEOUT}'"))
+                    conn.execute(text(f"TRUNCATE {names} CASCADE"))
+                    conn.commit()
+                    return
+                except OperationalError as err:
+                    waited = isinstance(err.orig, pg_errors.LockNotAvailable | pg_errors.DeadlockDetected)
+                    if not waited or attempt == TRUNCATE_ATTEMPTS:
+                        raise
+                    conn.rollback()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's audit checkpoints go to its own file (commands run through the CLI included), never
+    to a shared ./var/storage where another test's cases would read as deleted. The audit key is the
+    built-in development one (DHR_AUDIT_KEY unset), the same in every process a test starts."""
+    monkeypatch.setenv("DHR_AUDIT_CHECKPOINTS", str(tmp_path / "audit-checkpoints.jsonl"))
+    monkeypatch.delenv("DHR_AUDIT_KEY", raising=False)
+    monkeypatch.delenv("DHR_AUDIT_KEY_FILE", raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_audit_checkpoints_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same for what session-wide fixtures build (the web tests' demo database)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DHR_AUDIT_CHECKPOINTS", str(tmp_path_factory.mktemp("audit") / "checkpoints.jsonl"))
+        yield
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from tests.processes import GUARD_SECONDS
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -61,7 +63,9 @@ class Recorder:
 def smtp_server() -> Iterator[tuple[Recorder, int]]:
     recorder = Recorder()
     port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    # start() waits for the server's own readiness signal; ready_timeout only guards a hung start
+    # (aiosmtpd's 5 s default is too short on a busy machine).
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, ready_timeout=GUARD_SECONDS)
     controller.start()
     try:
         yield recorder, port
@@ -96,7 +100,7 @@ def silent_server() -> Iterator[int]:
         yield port
     finally:
         stop.set()
-        thread.join(2)
+        thread.join(GUARD_SECONDS)
         for conn in held:
             conn.close()
         listener.close()

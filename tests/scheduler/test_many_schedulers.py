@@ -5,10 +5,8 @@ e-mail at a real SMTP server, and every case's audit chain still verifies."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from datetime import UTC, date, datetime
 from datetime import time as dtime
@@ -24,6 +22,7 @@ from dhr_engine.context import AppContext
 from dhr_engine.domain.clock import FakeClock
 from dhr_engine.persistence.tables import AuditEvent, Case, Csp, Deadline, OutboxItem, User
 from dhr_engine.persistence.tables_scheduler import DeadlineNotice, Notification
+from tests.processes import Children, kill_group, lines, wait_for
 from tests.scheduler.smtp import smtp_server
 
 DEADLINES = 10_000
@@ -79,37 +78,44 @@ def _count(ctx: AppContext, query: Any) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def _start(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _start(children: Children, url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     now = datetime.combine(DUE, dtime(12), UTC).isoformat()
     command = [sys.executable, "-m", "dhr_engine.console.worker", "--database-url", url, "--now", now,
                "--smtp-port", str(port), "--batch", "50"]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("DHR_")}
-    with log.open("ab") as out:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return children.start(command, log=log, cwd=ROOT, env=env)
 
 
-def run_schedulers(ctx: AppContext, tmp_path: Path, processes: int) -> None:
+def run_schedulers(ctx: AppContext, children: Children, tmp_path: Path, processes: int) -> None:
     officer_id = populate(ctx)
     url = ctx.engine.url.render_as_string(hide_password=False)
     notices = select(func.count()).select_from(_table(DeadlineNotice))
     with smtp_server() as (recorder, port):
         logs = [tmp_path / f"worker{n}.log" for n in range(processes)]
-        workers = [_start(url, port, log) for log in logs]
-        deadline = time.monotonic() + 100
-        while _count(ctx, notices) < DEADLINES // 5:
-            assert time.monotonic() < deadline, "the schedulers made no progress"
-            assert all(w.poll() is None for w in workers), "a scheduler stopped early"
-            time.sleep(0.02)
+
+        def progress() -> tuple[int, ...]:
+            """What moves while the workers work: the notices, the e-mails, the lines they print."""
+            return (_count(ctx, notices), recorder.count(), *(len(lines(log)) for log in logs))
+
+        workers = [_start(children, url, port, log) for log in logs]
+        wait_for(
+            lambda: _count(ctx, notices) >= DEADLINES // 5,
+            "a fifth of the notices",
+            progress=progress,
+            running=workers,
+        )
         victim = workers[0]
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(10)
+        kill_group(victim)
         done_before_kill = _count(ctx, notices)
-        lines = logs[0].read_text().split()
-        assert "drain" not in lines, "the process was killed after its sweep, not during it"
+        assert "drain" not in logs[0].read_text().split(), (
+            "the process was killed after its sweep, not during it"
+        )
         assert done_before_kill < DEADLINES, "the sweep was over before the kill"
-        workers[0] = _start(url, port, logs[0])  # restarted
-        for worker in workers:
-            assert worker.wait(timeout=110) == 0
+        workers[0] = _start(children, url, port, logs[0])  # restarted
+        wait_for(
+            lambda: all(w.poll() is not None for w in workers), "every scheduler to finish", progress=progress
+        )
+        assert [w.returncode for w in workers] == [0] * processes
         received = list(recorder.messages)
 
     rows = select(DeadlineNotice.rung, func.count(), func.count(func.distinct(DeadlineNotice.deadline_id)))
@@ -145,10 +151,14 @@ def run_schedulers(ctx: AppContext, tmp_path: Path, processes: int) -> None:
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_three_schedulers_on_postgresql_one_killed(pg: AppContext, clock: FakeClock, tmp_path: Path) -> None:
-    run_schedulers(pg, tmp_path, processes=3)
+def test_three_schedulers_on_postgresql_one_killed(
+    pg: AppContext, clock: FakeClock, children: Children, tmp_path: Path
+) -> None:
+    run_schedulers(pg, children, tmp_path, processes=3)
 
 
 @pytest.mark.slow
-def test_two_schedulers_on_sqlite_one_killed(lite: AppContext, clock: FakeClock, tmp_path: Path) -> None:
-    run_schedulers(lite, tmp_path, processes=2)
+def test_two_schedulers_on_sqlite_one_killed(
+    lite: AppContext, clock: FakeClock, children: Children, tmp_path: Path
+) -> None:
+    run_schedulers(lite, children, tmp_path, processes=2)

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from dhr_engine.bootstrap import build_context
 from dhr_engine.bootstrap.app import create_app
@@ -31,10 +31,21 @@ from dhr_engine.demo.builder import DEMO_PASSWORD
 from dhr_engine.domain.clock import FakeClock
 from dhr_engine.web import assets
 from tests.conftest import TODAY, skip_or_fail
+from tests.processes import GUARD_SECONDS
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = {"serious", "critical"}
+
+# Failure guards for a busy machine, set once here: how long Playwright waits for a navigation, an
+# action or an `expect` (its defaults are 30 s and 5 s), for the browser to start, and an HTTP
+# client for a reply (httpx's default is 5 s). Nothing is timed: a slow page only takes longer. With
+# both cores busy and a dozen processes queued (load average 14), the first visit to /oversight,
+# which draws its charts, took more than 60 s.
+TIMEOUT_MS = 180_000
+LAUNCH_TIMEOUT_MS = 180_000
+HTTP_TIMEOUT = httpx.Timeout(180.0)
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +62,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {
         **browser_type_launch_args,
         "executable_path": str(CHROMIUM),
+        "timeout": LAUNCH_TIMEOUT_MS,
         "args": [
             "--no-sandbox",
             "--disable-gpu",
@@ -113,14 +125,14 @@ def server(demo_template: Path, tmp_path: Path, built_assets: None) -> Iterator[
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + GUARD_SECONDS  # uvicorn sets `started` once it listens
     while not srv.started:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the web server did not start")
         time.sleep(0.05)
     yield Server(f"http://127.0.0.1:{port}", ctx)
     srv.should_exit = True
-    thread.join(timeout=10)
+    thread.join(timeout=GUARD_SECONDS)
     ctx.engine.dispose()
 
 
@@ -138,7 +150,9 @@ class Browser:
 
     def axe(self) -> None:
         """Run axe-core in the page: no serious or critical WCAG 2.x A/AA violation."""
-        self.page.add_script_tag(path=str(AXE))
+        # Evaluated through the DevTools protocol, not added as a <script>: the pages'
+        # Content-Security-Policy refuses an inline script without the response's nonce.
+        self.page.evaluate(AXE.read_text(encoding="utf-8"))
         result = self.page.evaluate(
             """async () => {
                 const r = await axe.run(document, {runOnly: {type: 'tag', values:
@@ -172,7 +186,8 @@ class Browser:
 
 @pytest.fixture
 def web(server: Server, page: Page) -> Browser:
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(TIMEOUT_MS)
+    page.set_default_navigation_timeout(TIMEOUT_MS)
     return Browser(page, server.url)
 
 
@@ -193,7 +208,7 @@ def clients(server: Server) -> Iterator[Callable[[], httpx.Client]]:
     made: list[httpx.Client] = []
 
     def make() -> httpx.Client:
-        made.append(httpx.Client(base_url=server.url, follow_redirects=False))
+        made.append(httpx.Client(base_url=server.url, follow_redirects=False, timeout=HTTP_TIMEOUT))
         return made[-1]
 
     yield make

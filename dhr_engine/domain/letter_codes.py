@@ -1,4 +1,5 @@
-"""The codes of every letter in the process (DHR-PROCESS.md §3, C1–C21).
+"""The codes of every letter in the process (DHR-PROCESS.md §3, C1–C21; C22 and C23
+tell the family of a decision not to review and of the publication date, as the guidance asks).
 
 A letter is defined by its template and its spec side by side (templates/letters/national/<code>.html
 and <code>.yaml, read by dhr_engine/letters/spec_loader.py); `LetterCode` names the statutory ones
@@ -35,6 +36,8 @@ class LetterCode(StrEnum):
     C19_REPORT_COPY_SOS_DAC = "c19_report_copy_sos_dac"
     C20_RECOMMENDATION_LETTER = "c20_recommendation_letter"
     C21_ACTION_PLAN_PROGRESS_REQUEST = "c21_action_plan_progress_request"
+    C22_FAMILY_NO_REVIEW = "c22_family_no_review"
+    C23_FAMILY_PUBLICATION_NOTICE = "c23_family_publication_notice"
 
     @classmethod
     def parse(cls, text: str) -> LetterCode:

@@ -58,6 +58,7 @@ STATED: dict[tuple[LetterCode, str], str] = {
     (L.C18_PUBLICATION_NOTICE, "publication_date"): "publication",
     (L.C20_RECOMMENDATION_LETTER, "first_report_due"): "action_plan_review",
     (L.C21_ACTION_PLAN_PROGRESS_REQUEST, "return_by"): "action_plan_progress_return",
+    (L.C23_FAMILY_PUBLICATION_NOTICE, "publication_date"): "publication",
 }
 
 # The other date fields: facts of the case or dates someone supplies, not time limits.
@@ -85,6 +86,7 @@ NOT_A_DEADLINE: dict[tuple[LetterCode | None, str], str] = {
     (L.C19_REPORT_COPY_SOS_DAC, "completion_date"): "the date the review was completed",
     (L.C20_RECOMMENDATION_LETTER, "recommendations[].target_date"): "the action's own target date",
     (L.C21_ACTION_PLAN_PROGRESS_REQUEST, "actions[].target_date"): "the action's own target date",
+    (L.C22_FAMILY_NO_REVIEW, "decision_date"): "the date of the decision (audit trail)",
 }
 
 
@@ -307,6 +309,8 @@ def test_every_stated_date_is_the_due_date_the_scheduler_chases(
     b.fire(late, "send_publication_notices", 90, "officer")
     checks.check(checks.draft(late, L.C18_PUBLICATION_NOTICE), "publication_date",
                  _open_row(ctx, late, "publication").adjusted_due)  # fmt: skip
+    checks.check(checks.draft(late, L.C23_FAMILY_PUBLICATION_NOTICE, person_id=_family_member(ctx, late)),
+                 "publication_date", _open_row(ctx, late, "publication").adjusted_due)  # fmt: skip
     b.fire(late, "publish_report", 70, "officer")
     b.fire(late, "start_action_plan_monitoring", 60, "officer")
     _add_plan(ctx, ref, late, "northmoor_police", "acute_trust")

@@ -47,9 +47,9 @@ def test_every_code_has_exactly_one_spec_and_one_template() -> None:
     codes = sorted(code.value for code in LetterCode)
     assert specs == codes and templates == codes
     assert check_specs(TEMPLATES) == []
-    assert list(CATALOGUE) == codes  # in code order, C01 to C21
+    assert list(CATALOGUE) == codes  # in code order, C01 to C23
     numbers = [spec.number for spec in CATALOGUE.values()]
-    assert len(set(numbers)) == len(numbers) == 21
+    assert len(set(numbers)) == len(numbers) == 23
     for code in LetterCode:
         assert has_spec(code.value) and has_template(code.value)
         spec = CATALOGUE[code]
@@ -237,25 +237,25 @@ def test_a_new_letter_is_a_template_plus_a_spec__loaded_drafted_from_a_case_and_
 ) -> None:
     root = _copy_templates(tmp_path)
     national = root / "letters" / "national"
-    (national / "c22_inquest_notice.yaml").write_text(NEW_SPEC)
-    (national / "c22_inquest_notice.html").write_text(NEW_TEMPLATE)
-    spec = spec_for("C22", root)
-    assert spec.code == "c22_inquest_notice" and spec.title.startswith("Notice of the inquest")
+    (national / "c24_inquest_notice.yaml").write_text(NEW_SPEC)
+    (national / "c24_inquest_notice.html").write_text(NEW_TEMPLATE)
+    spec = spec_for("C24", root)
+    assert spec.code == "c24_inquest_notice" and spec.title.startswith("Notice of the inquest")
     assert spec.approvers == roles.roles_that(roles.LETTERS_APPROVE_CSP)
-    assert "c22_inquest_notice" not in CATALOGUE  # the shipped catalogue is not touched
+    assert "c24_inquest_notice" not in CATALOGUE  # the shipped catalogue is not touched
 
     ctx = dataclasses.replace(lite, settings=lite.settings.model_copy(update={"templates_dir": root}))
     case = open_case_with_people(ctx, lite_ref)
     officer = lite_ref.actor("officer")
     # What the case cannot know is named; what it knows is filled from the record.
     with pytest.raises(InvalidLetterContext) as caught:
-        svc.draft_letter(ctx, actor=officer, request=svc.DraftRequest(code="c22"), case_id=case.id)
+        svc.draft_letter(ctx, actor=officer, request=svc.DraftRequest(code="c24"), case_id=case.id)
     assert {i.field for i in caught.value.items} == {"inquest_opens", "coroner"}
     typed = {"inquest_opens": "2027-02-01", "coroner": "HM Senior Coroner for Northmoor"}
     letter = svc.draft_letter(
-        ctx, actor=officer, request=svc.DraftRequest(code="c22", fields=typed), case_id=case.id
+        ctx, actor=officer, request=svc.DraftRequest(code="c24", fields=typed), case_id=case.id
     )
-    assert letter.code == "c22_inquest_notice" and letter.recipient_label == "Home Office DHR team"
+    assert letter.code == "c24_inquest_notice" and letter.recipient_label == "Home Office DHR team"
     assert letter.context["victim_pseudonym"] == "Dawn"
     assert letter.context["date_of_death_text"] == "15 November 2026"
     assert letter.context["effect"] == "The panel will take account of the inquest's findings."

@@ -45,7 +45,7 @@ def run(*args: str) -> str:
 
 def test_codes_lists_the_catalogue(world):
     out = run("letters", "codes", "--json")
-    assert out.count('"code"') == 21 and "c21_action_plan_progress_request" in out
+    assert out.count('"code"') == 23 and "c23_family_publication_notice" in out
 
 
 def test_render_draft_approve_send_and_a_sent_letter_cannot_be_cancelled(world, tmp_path: Path):

@@ -282,6 +282,7 @@ def _persist_effects(
         on=on,
         anchor_event=anchor_event,
         calendar=calendar,
+        recorded_at=now,
     )
     for kind, row in done:
         _audit_deadline(session, case, actor, on, now, kind, row)

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlmodel import select
 
@@ -46,11 +47,34 @@ def use_context_builder(build: ContextBuilder) -> None:
     _builder[:] = [build]
 
 
+CONFIGURATION_REFUSED = 2  # the exit code when a setting is refused (as `dhr serve` refuses a key)
+
+
+def configuration_problem(err: ValidationError) -> str:
+    """Every refused setting in one plain line: the variable's name and what is wrong with it, never
+    the value given (it may be a password or a key)."""
+    parts = []
+    for item in err.errors(include_url=False, include_input=False, include_context=False):
+        name = "DHR_" + "_".join(str(part) for part in item["loc"]).upper() if item["loc"] else "A setting"
+        problem = " ".join(str(item["msg"]).removeprefix("Value error, ").split())
+        parts.append(f"{name} {problem}")
+    return "Configuration error: " + "; ".join(parts) + "."
+
+
+def load_settings() -> Settings:
+    """The settings from the environment, or one line naming each bad one and exit status 2."""
+    try:
+        return Settings()
+    except ValidationError as err:
+        typer.echo(configuration_problem(err), err=True)  # no traceback, no wrapping
+        raise typer.Exit(CONFIGURATION_REFUSED) from None
+
+
 def context() -> AppContext:
     """Connect (honouring DHR_DATABASE_URL) and make sure the schema is current."""
     if not _builder:
         raise RuntimeError("no context builder: commands run under the `dhr` root command")
-    ctx = _builder[0](Settings())
+    ctx = _builder[0](load_settings())
     upgrade(ctx.engine)
     return ctx
 

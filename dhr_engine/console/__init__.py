@@ -7,7 +7,7 @@ from __future__ import annotations
 import typer
 
 from dhr_engine import bootstrap
-from dhr_engine.cli.common import use_context_builder
+from dhr_engine.cli.common import load_settings, use_context_builder
 from dhr_engine.console import bench, serve, setup, workflows
 from dhr_engine.console import scheduler as scheduler_cli
 
@@ -17,6 +17,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 use_context_builder(bootstrap.build_context)
+
+
+@app.callback()
+def _check_settings() -> None:
+    # Before any command: a refused setting is one plain line naming it, and exit status 2.
+    load_settings()
 
 
 setup.register(app)

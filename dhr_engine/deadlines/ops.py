@@ -4,13 +4,17 @@ fire_trigger runs this for every change of stage, so it reads the case's open de
 rows with one query, works on them in memory, and writes them back with one UPDATE (executemany)
 for the rows it changed and one INSERT, queued with the command's other rows, for the rows it
 opened: no ORM object per deadline. The rules are those of deadlines/service.py, shared with it.
+
+A row opened already due by an event recorded with a past effective date is held back from the
+sweep until the next working day after the recording (domain/reminders.py, `held_until`): a
+'held' notice is queued with it, and its `next_on` keeps the row out of the sweep until then.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
@@ -25,13 +29,17 @@ from dhr_engine.deadlines.service import (
     resume_rows,
 )
 from dhr_engine.domain.calendar import BankHolidays
+from dhr_engine.domain.clock import LONDON
 from dhr_engine.domain.effects import DeadlineOp
+from dhr_engine.domain.reminders import HELD, held_until
 from dhr_engine.persistence.case_lookup import csp_overrides
 from dhr_engine.persistence.row_buffer import queue_row
 from dhr_engine.persistence.tables import Case, Deadline, new_id, utcnow
+from dhr_engine.persistence.tables_scheduler import DEADLINE_SUBJECT, DeadlineNotice
 from dhr_engine.workflow.definition import WorkflowDefinition
 
 DEADLINE: Table = Deadline.__table__  # type: ignore[attr-defined]
+NOTICE: Table = DeadlineNotice.__table__  # type: ignore[attr-defined]
 
 # What a transition may change on a row; the rest of an open row never changes.
 _CHANGING = ("status", "closed_on", "adjusted_due", "paused_since", "pause_log")
@@ -79,11 +87,13 @@ def apply_ops(
     on: date,
     anchor_event: str,
     calendar: BankHolidays,
+    recorded_at: datetime | None = None,
 ) -> list[tuple[str, DeadlineRow]]:
     """Carry out a transition's deadline effects; returns (what happened, row) for the audit.
 
     The case's open rows are read once; rows opened here join that list, so later operations of
-    the same transition see them.
+    the same transition see them. `recorded_at` is when the event is recorded: a row it opens
+    already due, for an event effective before that day (London), is held (`_hold`).
     """
     if not ops:
         return []
@@ -120,7 +130,39 @@ def apply_ops(
         elif op.op == "resume":
             done.extend(("deadline_resumed", r) for r in resume_rows(on, open_rows))
     _write(session, [row for _, row in done])
+    if recorded_at is not None:
+        opened = [row for what, row in done if what == "deadline_opened" and row.status == OPEN]
+        _hold(session, case, opened, effective_on=on, recorded_at=recorded_at, calendar=calendar)
     return done
+
+
+def _hold(
+    session: Session,
+    case: Case,
+    rows: list[DeadlineRow],
+    *,
+    effective_on: date,
+    recorded_at: datetime,
+    calendar: BankHolidays,
+) -> None:
+    """Queue a 'held' notice for each row opened already due by an event recorded late: nothing is
+    sent for it, and its `next_on` (the next working day) is when the sweep first looks at it."""
+    recorded_on = recorded_at.astimezone(LONDON).date()
+    for row in rows:
+        until = held_until(effective_on, recorded_on, row.adjusted_due, calendar)
+        if until is None or row.paused_since is not None:
+            continue
+        queue_row(
+            session,
+            NOTICE,
+            {
+                "id": new_id(), "subject_type": DEADLINE_SUBJECT, "subject_id": row.id,
+                "deadline_id": row.id, "case_id": case.id, "plan_id": None, "due_on": row.adjusted_due,
+                "rung": HELD, "kind": "quiet", "level": 0, "status": "quiet", "sent_on": recorded_on,
+                "claimed_at": recorded_at, "claimed_by": "", "next_on": until, "roles": [],
+                "skipped": [], "addressees": 0, "error": "",
+            },
+        )  # fmt: skip
 
 
 def _open(

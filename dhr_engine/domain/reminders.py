@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol
 
+from dhr_engine.domain.calendar import BankHolidays, add_working_days
 from dhr_engine.domain.roles import Role
 
 
@@ -157,6 +158,23 @@ def horizon_days(rule: ReminderRule) -> int:
     return max([n for n in rule.before_days if n > 0], default=0)
 
 
+HELD = "held"  # the rung of the notice that holds back a deadline opened already due (held_until)
+
+
+def held_until(effective_on: date, recorded_on: date, due: date, calendar: BankHolidays) -> date | None:
+    """When a deadline opened by an event recorded late may first be chased (None: at once).
+
+    An event recorded with an effective date in the past can open a deadline that is already due
+    (due on or before the day it was recorded). Chasing it that day would send everyone its latest
+    escalation for something the recorder has only just written down. It is held until the next
+    working day after the recording, and the ladder then resumes with its latest rung (the rungs
+    that fell in the past are skipped and listed, never sent all at once: `step_for`).
+    """
+    if effective_on >= recorded_on or due > recorded_on:
+        return None
+    return add_working_days(recorded_on, 1, calendar).due
+
+
 def rung_in_words(rung: str) -> str:
     """A rung as a person reads it: "before:14" -> "14 days before it is due", "escalation:3" ->
     "escalation 3", "due" -> "on the day it is due"."""
@@ -168,4 +186,6 @@ def rung_in_words(rung: str) -> str:
         return "on the day it is due"
     if kind == "escalation" and number.isdigit():
         return f"escalation {number}"
+    if kind == HELD:
+        return "held until the next working day (opened already due by an event recorded late)"
     return rung.replace("_", " ").replace(":", " ")

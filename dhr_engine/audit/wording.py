@@ -29,6 +29,18 @@ class Names:
 
     by_id: Mapping[uuid.UUID, str] = field(default_factory=dict)
     letters: Mapping[str, str] = field(default_factory=dict)
+    # the agency of each return deadline, by deadline id: names a deadline event that has the
+    # deadline's id but not its agency ("Chronology returned: Northmoor Police")
+    deadline_agencies: Mapping[uuid.UUID, str] = field(default_factory=dict)
+
+    def deadline_agency(self, data: Mapping[str, object]) -> str:
+        """The agency a deadline event is about, from its data ("" if it does not say)."""
+        if data.get("agency_id"):
+            return self.of(data["agency_id"], "")
+        try:
+            return self.deadline_agencies.get(uuid.UUID(str(data.get("deadline_id"))), "")
+        except ValueError:
+            return ""
 
     def of(self, raw: object, missing: str) -> str:
         try:
@@ -98,9 +110,12 @@ def describe(
 
     def label() -> str:
         if isinstance(data.get("label"), str) and data["label"]:
-            return str(data["label"])
-        rule = definition.deadlines.get(str(data.get("key")))
-        return rule.label if rule else _sentence(words(data.get("key")))
+            named = str(data["label"])
+        else:
+            rule = definition.deadlines.get(str(data.get("key")))
+            named = rule.label if rule else _sentence(words(data.get("key")))
+        whose = known.deadline_agency(data)
+        return f"{named}: {whose}" if whose else named
 
     def stage(code: object) -> str:
         name = str(code)
@@ -137,6 +152,13 @@ def describe(
     return text
 
 
+NOTICE_WORDS = {
+    "deadline_escalated": "Overdue deadline escalated",
+    "deadline_reminder_sent": "Reminder sent",
+    "deadline_due_notice": "Due-day notice sent",
+}
+
+
 def _describe_case(
     kind: str,
     data: Mapping[str, object],
@@ -158,11 +180,11 @@ def _describe_case(
         return f"Deadline {status}: {label()}"
     if kind in {"deadline_cancelled", "deadline_paused", "deadline_resumed"}:
         return f"Deadline {kind.removeprefix('deadline_')}: {label()}{_due(data.get('adjusted_due'))}"
-    if kind in {"deadline_escalated", "deadline_reminder_sent"}:
+    if kind in NOTICE_WORDS:
         told = _roles(data.get("roles"))
         nobody = not data.get("user_ids") and bool(data.get("note"))
         whom = "nobody holds those roles on the case, so nobody was told" if nobody else f"sent to {told}"
-        what = "Overdue deadline escalated" if kind == "deadline_escalated" else "Reminder sent"
+        what = NOTICE_WORDS[kind]
         return f"{what} ({_rung(data.get('rung'))}): {label()}{_due(data.get('due_on'))}; {whom}"
     if kind == "member_added":
         return f"{known.of(data.get('user_id'), 'a user')} added as {role_label(str(data.get('role')))}"

@@ -45,6 +45,7 @@ from dhr_engine.domain.roles import (
 )
 from dhr_engine.errors import CaseNotFound, PermissionDenied
 from dhr_engine.persistence.tables import AuditEvent, Case, CaseMember, Deadline, Person, ReturnRequest, User
+from dhr_engine.persistence.tables_plans import PlanAction
 
 CSP_STAFF = GLOBAL_ROLES
 CASE_STAFF = frozenset(role for role in CASE_ROLES if role not in AGENCY_ROLES)
@@ -304,21 +305,42 @@ def return_visibility_clause(actor: Actor) -> ColumnElement[bool]:
 
 
 def visible_deadlines(session: Session, actor: Actor, rows: Iterable[Deadline]) -> list[Deadline]:
-    """Drop deadlines about another agency's return (subject_type 'return_request')."""
+    """The deadlines of `rows` this (case-resolved) actor may see.
+
+    Those who see every agency's returns see every deadline. An agency user sees only their own
+    agency's: the deadlines of its return requests (subject_type 'return_request') and of the
+    action-plan actions it leads (subject_type 'action'), none of the CSP's own deadlines and none
+    of another agency's (the same agencies the sweep tells: deadlines/addressees.py).
+    """
     rows = list(rows)
     if may(actor, Action.RETURNS_VIEW_ALL):
         return rows
-    subject_ids = [r.subject_id for r in rows if r.subject_type == "return_request" and r.subject_id]
+    if actor.agency_id is None or not actor.has_any(AGENCY_ROLES):
+        return []
+    by_type: dict[str, set[uuid.UUID]] = {"return_request": set(), "action": set()}
+    for r in rows:
+        if r.subject_type in by_type and r.subject_id is not None:
+            by_type[r.subject_type].add(r.subject_id)
     own: set[uuid.UUID] = set()
-    if subject_ids:
-        own = set(
+    if by_type["return_request"]:
+        own |= set(
             session.exec(
                 select(ReturnRequest.id).where(
-                    col(ReturnRequest.id).in_(subject_ids), return_visibility_clause(actor)
+                    col(ReturnRequest.id).in_(by_type["return_request"]),
+                    col(ReturnRequest.agency_id) == actor.agency_id,
                 )
             ).all()
         )
-    return [r for r in rows if r.subject_type != "return_request" or r.subject_id in own]
+    if by_type["action"]:
+        own |= set(
+            session.exec(
+                select(PlanAction.id).where(
+                    col(PlanAction.id).in_(by_type["action"]),
+                    col(PlanAction.lead_agency_id) == actor.agency_id,
+                )
+            ).all()
+        )
+    return [r for r in rows if r.subject_type in by_type and r.subject_id in own]
 
 
 @dataclass(frozen=True)

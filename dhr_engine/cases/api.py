@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
@@ -42,6 +43,8 @@ from dhr_engine.cases.schemas import (
 )
 from dhr_engine.context import AppContext
 from dhr_engine.deadlines import service as deadline_service
+from dhr_engine.deadlines.queries import agencies_of, titled
+from dhr_engine.deadlines.schemas import DeadlineAgencyOut
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.domain.roles import AGENCY_ROLES
@@ -359,9 +362,11 @@ def deadlines(
         if open_only:
             rows = [r for r in rows if r.status == "open"]
         rows = policy.visible_deadlines(session, access.actor, rows)
+        agencies = agencies_of(session, rows)
         items = []
         for row in rows:
             why = deadline_service.explain(session, row, definition, today)
+            why = replace(why, label=titled(why.label, agencies.get(row.id)))
             items.append(
                 {
                     "id": row.id,
@@ -377,6 +382,7 @@ def deadlines(
                     "due": format_date(why.adjusted_due) if why.adjusted_due else "paused",
                     "overdue": why.status == "open" and bool(why.adjusted_due and why.adjusted_due < today),
                     "explanation": why.lines(),
+                    "agency": DeadlineAgencyOut.of(agencies.get(row.id)),
                 }
             )
     return paginate_list(items, page)

@@ -9,8 +9,10 @@ import typer
 from rich.table import Table
 from sqlmodel import col, select
 
+from dhr_engine.auth import policy
 from dhr_engine.cases import service as case_service
 from dhr_engine.cli.common import AsOption, acting_user, console, context, parse_day, print_json, report
+from dhr_engine.deadlines.queries import agencies_of, titled
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.errors import DhrError
 from dhr_engine.persistence import case_lookup
@@ -60,23 +62,32 @@ def list_cases(
 
 
 @app.command("show")
-def show(ref: str, as_json: bool = typer.Option(False, "--json")) -> None:
+def show(ref: str, as_json: bool = typer.Option(False, "--json"), as_user: str | None = AsOption) -> None:
     """Show one case: stage, open deadlines and the triggers that may be fired now."""
     ctx = context()
+    actor = acting_user(ctx, as_user)
     with ctx.reader() as uow:
         try:
             case = case_lookup.get_case(uow.session, ref=ref)
+            acting = policy.require_case_access(uow.session, actor, case)
         except DhrError as err:
             report(err)
         definition = ctx.workflows.get(case.workflow_key, case.workflow_version)
-        actor = acting_user(ctx, None)
         options = case_service.available_triggers(uow.session, case, definition, actor, ctx.clock.today())
         deadlines = uow.session.exec(
             select(Deadline).where(Deadline.case_id == case.id, Deadline.status == "open")
         ).all()
+        # an agency user sees their own agency's deadlines only; a return's names its agency
+        deadlines = policy.visible_deadlines(uow.session, acting, deadlines)
+        agencies = agencies_of(uow.session, deadlines)
         data = _case_summary(case, definition.state(case.stage).label)
         data["open_deadlines"] = [
-            {"key": d.key, "adjusted_due": d.adjusted_due.isoformat(), "paused": d.paused_since is not None}
+            {
+                "key": d.key,
+                "adjusted_due": d.adjusted_due.isoformat(),
+                "paused": d.paused_since is not None,
+                "agency": agencies[d.id].name if d.id in agencies else None,
+            }
             for d in deadlines
         ]
         data["triggers"] = [{"trigger": o.trigger, "blocked_by": list(o.blocked_by)} for o in options]
@@ -89,7 +100,7 @@ def show(ref: str, as_json: bool = typer.Option(False, "--json")) -> None:
     )
     for d in deadlines:
         state = "paused" if d.paused_since else f"due {format_date(d.adjusted_due)}"
-        console.print(f"  Deadline: {d.label}: {state}")
+        console.print(f"  Deadline: {titled(d.label, agencies.get(d.id))}: {state}")
     for o in options:
         command = f"dhr case fire {case.ref} {o.trigger}"
         why = [GUARDS[g].description if g in GUARDS else g.replace("_", " ") for g in o.blocked_by]

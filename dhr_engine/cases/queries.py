@@ -10,7 +10,7 @@ deadlines.service.explain.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -24,7 +24,7 @@ from dhr_engine.auth.policy import Action
 from dhr_engine.cases.service import available_triggers
 from dhr_engine.cases.timeline import Timeline, build_timeline
 from dhr_engine.deadlines import service as deadline_service
-from dhr_engine.deadlines.queries import DUE_SOON_DAYS
+from dhr_engine.deadlines.queries import DUE_SOON_DAYS, RETURN_SUBJECT, AgencyRef, agencies_of, titled
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.family_log import KINDS as FAMILY_KINDS
 from dhr_engine.domain.roles import AGENCY_ROLES, Role, role_label
@@ -64,6 +64,12 @@ class ClockView:
     lines: list[str]
     outcome: str  # for the tag: met, missed, overdue, due soon, open, paused, cancelled
     days_left: int | None
+    agency: AgencyRef | None = None  # whose return it is (None: the case's own deadline)
+
+    @property
+    def title(self) -> str:
+        """The deadline's name, with its agency for a return ("Chronology returned: Northmoor Police")."""
+        return titled(self.row.label, self.agency)
 
 
 @dataclass
@@ -134,9 +140,15 @@ def progress(definition: WorkflowDefinition, case: Case) -> list[tuple[str, str]
 
 
 def clock_views(
-    session: Session, definition: WorkflowDefinition, rows: list[Deadline], today: date
+    session: Session,
+    definition: WorkflowDefinition,
+    rows: list[Deadline],
+    today: date,
+    agencies: Mapping[uuid.UUID, AgencyRef] | None = None,
 ) -> list[ClockView]:
+    """The case page's deadlines, explained; `agencies` (agencies_of the rows) if already read."""
     views = []
+    agencies = agencies_of(session, rows) if agencies is None else agencies
     for row in rows:
         explanation = deadline_service.explain(session, row, definition, today)
         days_left = (row.adjusted_due - today).days if row.status == "open" else None
@@ -154,17 +166,36 @@ def clock_views(
             outcome = "due soon"
         else:
             outcome = "open"
-        views.append(ClockView(row=row, lines=explanation.lines()[1:], outcome=outcome, days_left=days_left))
+        views.append(
+            ClockView(
+                row=row,
+                lines=explanation.lines()[1:],
+                outcome=outcome,
+                days_left=days_left,
+                agency=agencies.get(row.id),
+            )
+        )
     order = {"overdue": 0, "due soon": 1, "open": 2, "paused": 3, "missed": 4, "met": 5, "cancelled": 6}
     views.sort(key=lambda v: (order[v.outcome], v.row.adjusted_due))
     return views
 
 
-def history_names(session: Session) -> Names:
-    """What the history calls the users, agencies and letters its events refer to by id or code."""
+def history_names(session: Session, case_id: uuid.UUID | None = None) -> Names:
+    """What the history calls the users, agencies and letters its events refer to by id or code
+    (and, given a case, the agency of each of its return deadlines, read in one query)."""
     by_id: dict[uuid.UUID, str] = {u.id: u.display_name for u in session.exec(select(User)).all()}
     by_id.update({a.id: a.name for a in session.exec(select(Agency)).all()})
-    return Names(by_id=by_id, letters={code: spec.title for code, spec in CATALOGUE.items()})
+    deadline_agencies: dict[uuid.UUID, str] = {}
+    if case_id is not None:
+        rows = session.exec(
+            select(Deadline.id, Agency.name)
+            .join(ReturnRequest, col(ReturnRequest.id) == col(Deadline.subject_id))
+            .join(Agency, col(Agency.id) == col(ReturnRequest.agency_id))
+            .where(col(Deadline.case_id) == case_id, col(Deadline.subject_type) == RETURN_SUBJECT)
+        ).all()
+        deadline_agencies = {deadline_id: name for deadline_id, name in rows}
+    letters = {code: spec.title for code, spec in CATALOGUE.items()}
+    return Names(by_id=by_id, letters=letters, deadline_agencies=deadline_agencies)
 
 
 def load_case_view(
@@ -177,6 +208,7 @@ def load_case_view(
         ).all()
     )
     deadlines = policy.visible_deadlines(session, acting, deadline_service.list_for_case(session, case.id))
+    agencies = agencies_of(session, deadlines)  # whose each return's deadline is, one query
     members = []
     if policy.may(acting, Action.MEMBERS_VIEW):
         rows = session.exec(
@@ -212,7 +244,7 @@ def load_case_view(
         agency = session.get(Agency, r.agency_id)
         returns.append((r, agency.name if agency else ""))
     triggers = available_triggers(session, case, definition, viewer.actor, today)
-    names = history_names(session)
+    names = history_names(session, case.id)
     shown = [e for e in events if policy.event_view(acting, e) is not None]
     # Newest first by the date each thing happened (an event recorded later may have happened
     # earlier: a backdated decision); events of the same day in the order they were recorded.
@@ -224,7 +256,7 @@ def load_case_view(
         stage_label=definition.state(case.stage).label,
         progress=progress(definition, case),
         actions=action_views(definition, triggers),
-        clocks=clock_views(session, definition, deadlines, today)
+        clocks=clock_views(session, definition, deadlines, today, agencies)
         if policy.may(acting, Action.DEADLINES_VIEW)
         else [],
         events=events,
@@ -235,7 +267,14 @@ def load_case_view(
         may_family=policy.may(acting, Action.FAMILY_VIEW),
         may_manage_members=policy.may(acting, Action.MEMBERS_MANAGE),
         returns=returns,
-        timeline=build_timeline(case, definition, events, deadlines, today),
+        timeline=build_timeline(
+            case,
+            definition,
+            events,
+            deadlines,
+            today,
+            {d.id: titled(d.label, agencies[d.id]) for d in deadlines if d.id in agencies},
+        ),
     )
 
 

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dhr_engine.deadlines.schemas import AGENCY_DESCRIPTION, DeadlineAgencyOut
+
 CaseRoleName = Literal[
     "independent_chair", "overview_author", "panel_member", "agency_author", "agency_manager"
 ]
@@ -271,6 +273,7 @@ class DeadlineOut(BaseModel):
                         "Rule: 1 calendar month from notification received",
                         "Statutory due date: 5 December 2026",
                     ],
+                    "agency": None,
                 }
             ]
         }
@@ -289,3 +292,4 @@ class DeadlineOut(BaseModel):
     due: str = Field(description="The due date in words, or why there is none")
     overdue: bool
     explanation: list[str]
+    agency: DeadlineAgencyOut | None = Field(default=None, description=AGENCY_DESCRIPTION)

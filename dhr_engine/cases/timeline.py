@@ -6,6 +6,8 @@ the event table beside the picture, so the picture is never the only way to read
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -130,8 +132,10 @@ def build_timeline(
     events: list[AuditEvent],
     deadlines: list[Deadline],
     today: date,
+    titles: Mapping[uuid.UUID, str] | None = None,
 ) -> Timeline:
-    """Lay out the case's stages and deadlines on one time axis."""
+    """Lay out the case's stages and deadlines on one time axis (`titles`: a deadline's name where
+    it is not its label, as a return's that names its agency)."""
     ends = [today, case.notified_on]
     ends.extend(d.adjusted_due for d in deadlines)
     first = case.notified_on - timedelta(days=3)
@@ -163,13 +167,14 @@ def build_timeline(
     for row in sorted(deadlines, key=lambda d: (d.anchor_on, d.adjusted_due)):
         outcome = _outcome(row, today)
         end = row.closed_on or today
-        title = f"{row.label}: due {format_date(row.adjusted_due)}, {OUTCOME_WORDS[outcome]}" + (
+        named = (titles or {}).get(row.id, row.label)
+        title = f"{named}: due {format_date(row.adjusted_due)}, {OUTCOME_WORDS[outcome]}" + (
             f" (closed {format_date(row.closed_on)})" if row.closed_on else ""
         )
         rows.append(
             DeadlineRow(
                 y=y,
-                label=row.label,
+                label=named,
                 x_start=to_x(row.anchor_on),
                 x_due=to_x(row.adjusted_due),
                 x_end=to_x(end),

@@ -13,6 +13,7 @@ from dhr_engine.api.deps import API_PREFIX, CtxDep, CurrentUserDep, PageDep, pag
 from dhr_engine.api.paging import Page
 from dhr_engine.deadlines import notifications as notification_service
 from dhr_engine.deadlines import queries as attention_service
+from dhr_engine.deadlines.schemas import AGENCY_DESCRIPTION, AGENCY_EXAMPLE, DeadlineAgencyOut
 
 router = APIRouter(prefix=API_PREFIX, tags=["me"])
 
@@ -28,6 +29,7 @@ ITEM_EXAMPLE: dict[str, Any] = {
     "days": -9,
     "escalation_level": 1,
     "mine": True,
+    "agency": AGENCY_EXAMPLE,
 }
 NOTIFICATION_EXAMPLE: dict[str, Any] = {
     "id": "5d0f2b8c-7e2a-4a57-8f0e-2c1b9b8e4d21",
@@ -56,6 +58,7 @@ class AttentionItemOut(BaseModel):
     days: int = Field(description="Days left; negative when overdue", examples=[-9])
     escalation_level: int = Field(description="0 when not escalated", examples=[1])
     mine: bool = Field(description="You own it, or a notice about it went to you")
+    agency: DeadlineAgencyOut | None = Field(default=None, description=AGENCY_DESCRIPTION)
 
     @classmethod
     def from_item(cls, group: str, item: attention_service.AttentionItem) -> AttentionItemOut:
@@ -70,6 +73,7 @@ class AttentionItemOut(BaseModel):
             days=item.days,
             escalation_level=item.escalation_level,
             mine=item.mine,
+            agency=DeadlineAgencyOut.of(item.agency),
         )
 
 

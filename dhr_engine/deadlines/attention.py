@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from dhr_engine.deadlines.queries import DUE_SOON_DAYS, AttentionItem
+from dhr_engine.deadlines.queries import DUE_SOON_DAYS, AgencyRef, AttentionItem, titled
 from dhr_engine.deadlines.queries import attention_for as service_attention
 from dhr_engine.persistence.tables import Case, Deadline
 from dhr_engine.persistence.unit_of_work import UnitOfWork
@@ -20,6 +20,12 @@ class Item:
     deadline: Deadline
     days: int  # negative: days late
     mine: bool  # the deadline's owner role is one the user holds on the case
+    agency: AgencyRef | None = None  # whose return it is (None: the case's own deadline)
+
+    @property
+    def title(self) -> str:
+        """The deadline's name, with its agency for a return ("Chronology returned: Northmoor Police")."""
+        return titled(self.deadline.label, self.agency)
 
 
 @dataclass
@@ -45,7 +51,7 @@ def attention_for(uow: UnitOfWork, viewer: Viewer, today: date) -> Board:
     cases = {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_(case_ids)))}
 
     def shown(items: list[AttentionItem]) -> list[Item]:
-        return [Item(cases[a.case_id], deadlines[a.deadline_id], a.days, a.mine) for a in items]
+        return [Item(cases[a.case_id], deadlines[a.deadline_id], a.days, a.mine, a.agency) for a in items]
 
     escalated = shown(found.escalated)
     overdue = sorted(escalated + shown(found.overdue), key=lambda i: (not i.mine, i.days))

@@ -14,18 +14,48 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from dhr_engine.auth import policy
 from dhr_engine.domain.actor import Actor
-from dhr_engine.persistence.tables import Case, Deadline
+from dhr_engine.persistence.tables import Agency, Case, Deadline, ReturnRequest
 from dhr_engine.persistence.tables_scheduler import DeadlineNotice, Notification
 
 DUE_SOON_DAYS = 14
+RETURN_SUBJECT = "return_request"  # Deadline.subject_type of an agency's return (returns/service.py)
+
+
+@dataclass(frozen=True)
+class AgencyRef:
+    """The agency a return's deadline belongs to."""
+
+    id: uuid.UUID
+    name: str
+
+
+def titled(label: str, agency: AgencyRef | None) -> str:
+    """A deadline's name as shown: a return's names its agency ("Chronology returned: Northmoor Police")."""
+    return f"{label}: {agency.name}" if agency is not None else label
+
+
+def agencies_of(session: Session, rows: Iterable[Deadline]) -> dict[uuid.UUID, AgencyRef]:
+    """The agency of each return deadline among `rows`, by deadline id (one query, joining the return
+    requests and their agencies); the case's own deadlines have none."""
+    wanted = {r.id: r.subject_id for r in rows if r.subject_type == RETURN_SUBJECT and r.subject_id}
+    if not wanted:
+        return {}
+    found = session.exec(
+        select(ReturnRequest.id, Agency.id, Agency.name)
+        .join(Agency, col(Agency.id) == col(ReturnRequest.agency_id))
+        .where(col(ReturnRequest.id).in_(set(wanted.values())))
+    ).all()
+    by_request = {request_id: AgencyRef(agency_id, name) for request_id, agency_id, name in found}
+    return {d: by_request[s] for d, s in wanted.items() if s in by_request}
 
 
 @dataclass(frozen=True)
@@ -40,6 +70,11 @@ class AttentionItem:
     days: int  # days left; negative: days late
     escalation_level: int  # 0: not escalated
     mine: bool
+    agency: AgencyRef | None = None  # whose return it is (None: the case's own deadline)
+
+    @property
+    def title(self) -> str:
+        return titled(self.label, self.agency)
 
 
 @dataclass
@@ -62,8 +97,16 @@ def attention_for(
     visible = policy.case_visibility_clause(session, actor)
     board.cases = int(session.exec(select(func.count()).select_from(Case).where(visible)).one())
     rows = session.exec(
-        select(Deadline, Case.ref)
+        select(Deadline, Case.ref, Agency.id, Agency.name)
         .join(Case, col(Case.id) == col(Deadline.case_id))
+        .outerjoin(
+            ReturnRequest,
+            and_(
+                col(Deadline.subject_type) == RETURN_SUBJECT,
+                col(ReturnRequest.id) == col(Deadline.subject_id),
+            ),
+        )
+        .outerjoin(Agency, col(Agency.id) == col(ReturnRequest.agency_id))
         .where(
             visible,
             col(Deadline.status) == "open",
@@ -72,8 +115,9 @@ def attention_for(
         )
         .order_by(col(Deadline.adjusted_due), col(Deadline.id))
     ).all()
+    agencies = {row.id: AgencyRef(agency_id, name) for row, _ref, agency_id, name in rows if agency_id}
     by_case: dict[uuid.UUID, list[tuple[Deadline, str]]] = defaultdict(list)
-    for row, ref in rows:
+    for row, ref, _agency_id, _name in rows:
         by_case[row.case_id].append((row, ref))
     kept: list[tuple[Deadline, str, frozenset[str]]] = []
     for case_id, pairs in by_case.items():
@@ -98,6 +142,7 @@ def attention_for(
             days=days,
             escalation_level=level,
             mine=row.owner_role in roles or row.id in told,
+            agency=agencies.get(row.id),
         )
         if level:
             board.escalated.append(item)

@@ -82,11 +82,8 @@ def test_attention_and_notifications_over_the_api(
     ]
     assert page["total"] == 3 and page["items"][0]["escalation_level"] == 1
     police = client.get("/api/v1/me/attention?due_within_days=60", headers=headers("police.manager")).json()
-    # The case's own deadline, and the police IMR only (not the hospital's).
-    assert [(i["group"], i["key"], i["mine"]) for i in police["items"]] == [
-        ("escalated", "csp_decision", False),
-        ("due_soon", "imr_return", True),
-    ]
+    # The police IMR only: not the hospital's, nor the CSP's own decision (issue 18).
+    assert [(i["group"], i["key"], i["mine"]) for i in police["items"]] == [("due_soon", "imr_return", True)]
     assert client.get("/api/v1/me/attention").status_code == 401
 
     notes = client.get("/api/v1/me/notifications", headers=headers("officer")).json()

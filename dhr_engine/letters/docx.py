@@ -43,6 +43,7 @@ FONT = "Arial"
 BRAND = RGBColor(0x1D, 0x3F, 0x6E)
 HEADINGS = {"h1": "Heading1", "h2": "Heading2", "h3": "Heading3"}  # style ids
 SKIP_CLASSES = {"running-header", "running-footer", "running-ref", "screen-only"}
+SIGN_OFF_CLASS = "sign-off"  # the last paragraph and the sign-off, wrapped by rendering.py
 PAGE_WIDTH, PAGE_HEIGHT, SIDE_MARGIN, END_MARGIN = Cm(21.0), Cm(29.7), Cm(2.2), Cm(2.0)
 TEXT_WIDTH = PAGE_WIDTH - 2 * SIDE_MARGIN  # in EMU, shared by a table's columns
 # The styles the letters use (by name); the template keeps these, the defaults, and what they build on.
@@ -63,6 +64,7 @@ _W_P, _W_PPR, _W_PSTYLE, _W_JC = qn("w:p"), qn("w:pPr"), qn("w:pStyle"), qn("w:j
 _W_R, _W_RPR, _W_T, _W_BR = qn("w:r"), qn("w:rPr"), qn("w:t"), qn("w:br")
 _W_B, _W_I, _W_COLOR, _W_SZ = qn("w:b"), qn("w:i"), qn("w:color"), qn("w:sz")
 _W_VAL = qn("w:val")
+_W_KEEP_NEXT, _W_KEEP_LINES = qn("w:keepNext"), qn("w:keepLines")
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
@@ -151,6 +153,21 @@ def _paragraph(parent: etree._Element, style: str | None = None, align: str | No
     return p
 
 
+def _keep_together(p: etree._Element, *, with_next: bool) -> None:
+    """Word's "keep lines together" on the paragraph, and "keep with next" if `with_next` (what
+    python-docx's paragraph_format.keep_together and keep_with_next write), in schema order:
+    w:pStyle, w:keepNext, w:keepLines, then the rest (w:jc)."""
+    ppr = p.find(_W_PPR)
+    if ppr is None:
+        ppr = etree.Element(_W_PPR)
+        p.insert(0, ppr)
+    at = 1 if len(ppr) and ppr[0].tag == _W_PSTYLE else 0
+    if with_next:
+        ppr.insert(at, etree.Element(_W_KEEP_NEXT))
+        at += 1
+    ppr.insert(at, etree.Element(_W_KEEP_LINES))
+
+
 def _field(p: etree._Element, instruction: str) -> None:
     """A Word field (PAGE, NUMPAGES) that Word fills in when it lays the document out."""
     field = etree.SubElement(p, qn("w:fldSimple"))
@@ -178,6 +195,8 @@ class _Body:
             return
         if "letterhead" in classes:
             self.letterhead(el)
+        elif SIGN_OFF_CLASS in classes:
+            self.sign_off(el)
         elif tag in HEADINGS:
             heading, text = _Runs(self.paragraph(HEADINGS[tag])), _text(el)
             if text:
@@ -199,6 +218,16 @@ class _Body:
                 return
             for child in el:
                 self.block(child)
+
+    def sign_off(self, el: HtmlElement) -> None:
+        """The last paragraph and the sign-off: each of their paragraphs is kept in one piece and
+        with the next, up to the signature, so Word moves them to a new page together."""
+        start = len(self.body)
+        for child in el:
+            self.block(child)
+        written = [p for p in self.body[start:] if p.tag == _W_P]
+        for i, p in enumerate(written):
+            _keep_together(p, with_next=i < len(written) - 1)
 
     def letterhead(self, el: HtmlElement) -> None:
         for child in el.iter("p"):

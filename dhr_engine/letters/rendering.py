@@ -24,6 +24,7 @@ from typing import Any
 
 import weasyprint
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from lxml import html as lxml_html
 
 from dhr_engine.letters.catalogue import LetterSpec
 from dhr_engine.letters.contexts import LetterContext
@@ -34,6 +35,8 @@ LAYOUT_DIR = "_layout"
 NATIONAL_DIR = "national"
 CSP_DIR = "csp"
 DOCUMENT_LANGUAGE = "en-GB"
+CLOSING_CLASS = "closing"  # the layout's sign-off: "Yours sincerely", the signature, name and role
+SIGN_OFF_CLASS = "sign-off"  # the last paragraph and the closing, never parted (letter.css, docx.py)
 
 
 def letters_dir(templates_dir: Path) -> Path:
@@ -125,7 +128,31 @@ def render_html(
         "language": DOCUMENT_LANGUAGE,
         "created": _metadata_moment(context.date).isoformat(),
     }
-    return template.render(values)
+    return keep_sign_off_with_last_paragraph(template.render(values))
+
+
+def keep_sign_off_with_last_paragraph(html: str) -> str:
+    """Wrap the letter's last paragraph and its sign-off in one `div.sign-off`, so the sign-off never
+    stands alone on the last page: the PDF's stylesheet keeps that block in one piece
+    (`break-inside: avoid`) and the Word copy sets "keep with next" on its paragraphs.
+
+    Only a paragraph (`p`) directly before the layout's `div.closing` is moved in with it (a table,
+    as in C01, may be long and is left to break as it will); a letter without either is unchanged.
+    """
+    tree = lxml_html.document_fromstring(html)
+    closings = tree.find_class(CLOSING_CLASS)
+    if len(closings) != 1:
+        return html
+    closing = closings[0]
+    last = closing.getprevious()
+    if last is None or last.tag != "p":
+        return html
+    wrapper = lxml_html.Element("div", {"class": SIGN_OFF_CLASS})
+    wrapper.text, wrapper.tail, closing.tail = "\n", closing.tail, "\n"
+    last.addprevious(wrapper)
+    wrapper.extend([last, closing])
+    wrapped: str = lxml_html.tostring(tree, doctype="<!DOCTYPE html>", encoding="unicode")
+    return wrapped + "\n"
 
 
 def html_to_pdf(html: str, *, base_dir: Path) -> bytes:

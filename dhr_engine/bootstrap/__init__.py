@@ -47,7 +47,7 @@ COMMANDS: tuple[tuple[str, typer.Typer, str], ...] = (
     ("audit", audit_cli.app, "Check the audit trail; who read sensitive records."),
     ("user", accounts_cli.app, "User accounts: add, reset a password, list."),
     ("plans", plans_cli.app, "Action plans, lessons across reviews, oversight figures."),
-    ("letters", letters_cli.app, "Letters C1-C21: render, draft, approve, send."),
+    ("letters", letters_cli.app, "Letters C1-C23: render, draft, approve, send."),
     ("returns", returns_cli.app, "Agency returns and the merged chronology."),
     ("members", members_cli.app, "Who holds which role on a case: add, list, remove."),
     ("proceedings", proceedings_cli.app, "Parallel proceedings (trial, inquest, IOPC): add, conclude, list."),

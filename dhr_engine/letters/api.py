@@ -173,7 +173,7 @@ def _out(row: Letter) -> dict[str, Any]:
 
 @router.get("/letters/catalogue", response_model=Page[CatalogueEntry], summary="The letter catalogue")
 def catalogue(_actor: ActorDep, page: PageDep) -> dict[str, Any]:
-    """Every letter of the process (C1-C21) with its recipient and merge fields."""
+    """Every letter of the process (C1-C23) with its recipient and merge fields."""
     entries = [
         {"code": s.code, "number": s.number, "title": s.title, "recipient": s.recipient,
          "template": s.template, "merge_fields": s.merge_fields}

@@ -34,6 +34,7 @@ from sqlalchemy import ColumnElement, bindparam, false, or_, true
 from sqlmodel import Session, col, select
 
 from dhr_engine.domain.actor import Actor
+from dhr_engine.domain.agency_contacts import CONTACT_KINDS
 from dhr_engine.domain.roles import (
     AGENCY_ROLES,
     CASE_ROLES,
@@ -45,6 +46,7 @@ from dhr_engine.domain.roles import (
 )
 from dhr_engine.errors import CaseNotFound, PermissionDenied
 from dhr_engine.persistence.tables import AuditEvent, Case, CaseMember, Deadline, Person, ReturnRequest, User
+from dhr_engine.persistence.tables_contacts import AgencyContact
 from dhr_engine.persistence.tables_plans import PlanAction
 
 CSP_STAFF = GLOBAL_ROLES
@@ -82,6 +84,7 @@ class Action(StrEnum):
     RETURNS_VIEW_ALL = "returns:view_all"  # every agency's returns; others see their own agency's only
     AGENCIES_VIEW = "agencies:view"
     AGENCIES_MANAGE = "agencies:manage"
+    AGENCY_CONTACTS = "agencies:contacts"  # name and remove an agency's DHR contacts
     USERS_VIEW = "users:view"
     USERS_MANAGE = "users:manage"
 
@@ -286,6 +289,42 @@ def event_view(actor: Actor, event: AuditEvent) -> dict[str, Any] | None:
         "data": data,
         "hash": event.hash,
     }
+
+
+def contact_roles(session: Session, actor: Actor, agency_id: uuid.UUID) -> frozenset[Role]:
+    """The agency roles a named DHR contact holds on the requests addressed to their agency.
+
+    Resolved from the contacts table when it is read, so removing a contact ends the access at
+    once. Only for a user of that same agency, and only on its requests (returns/access.py): a
+    contact is not a member of the case and sees nothing else of it.
+    """
+    if actor.user_id is None or actor.agency_id is None or actor.agency_id != agency_id:
+        return frozenset()
+    kinds = session.exec(
+        select(AgencyContact.kind).where(
+            AgencyContact.user_id == actor.user_id,
+            AgencyContact.agency_id == agency_id,
+            col(AgencyContact.removed_at).is_(None),
+        )
+    ).all()
+    return frozenset(CONTACT_KINDS[k].role for k in kinds if k in CONTACT_KINDS)
+
+
+def contact_case_ids(session: Session, actor: Actor) -> set[uuid.UUID]:
+    """The cases with a request addressed to the agency the actor is a named contact of."""
+    if actor.user_id is None or actor.agency_id is None:
+        return set()
+    named = select(AgencyContact.agency_id).where(
+        AgencyContact.user_id == actor.user_id,
+        AgencyContact.agency_id == actor.agency_id,
+        col(AgencyContact.removed_at).is_(None),
+    )
+    found = session.exec(
+        select(ReturnRequest.case_id).where(
+            col(ReturnRequest.agency_id) == actor.agency_id, col(ReturnRequest.agency_id).in_(named)
+        )
+    ).all()
+    return set(found)
 
 
 def may_see_return(actor: Actor, agency_id: uuid.UUID) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dhr_engine.context import AppContext
 from dhr_engine.deadlines.scheduled import sweep_all
 from dhr_engine.demo import plans, returns
-from dhr_engine.demo.builder import Reference
+from dhr_engine.demo.builder import Reference, seed_contacts
 from dhr_engine.demo.cases import seed_demo
 from dhr_engine.letters.service import draft_queued_letters
 
@@ -28,4 +28,8 @@ def load_demo(ctx: AppContext) -> Reference:
         draft_queued_letters(ctx, limit=1000)
         # And one deadline sweep, so reminders and escalations of the demo's late deadlines exist.
         sweep_all(ctx)
+        # The agencies' named DHR contacts: told of the requests made from now on.
+        with ctx.uow() as uow:
+            seed_contacts(uow.session, ref, ctx.clock.now())
+            uow.commit()
     return ref

@@ -81,7 +81,8 @@ ROLES: Mapping[Role, RoleEntry] = {
         "account",
         False,
         _FULL_READ
-        | {"case:open", "members:manage", "agencies:view", "agencies:manage", "users:view", "users:manage"}
+        | {"case:open", "members:manage", "agencies:view", "agencies:manage", "agencies:contacts"}
+        | {"users:view", "users:manage"}
         | {LETTERS_APPROVE_BRIEFING, RETURNS_REQUEST, PLANS_EDIT_REVIEW, PLANS_EDIT_PRIORITY, CONSOLE}
         | {"audit:reads"},
     ),
@@ -91,7 +92,7 @@ ROLES: Mapping[Role, RoleEntry] = {
         False,
         _FULL_READ
         | {"case:open", "members:manage", "proceedings:manage", "family:view", "family:manage"}
-        | {"agencies:view", "users:view", IDENTITY_FULL, IDENTITY_SUBJECTS}
+        | {"agencies:view", "agencies:contacts", "users:view", IDENTITY_FULL, IDENTITY_SUBJECTS}
         | {LETTERS_DRAFT, LETTERS_SEND, LETTERS_FAMILY, LETTERS_APPROVE_CSP, LETTERS_APPROVE_BRIEFING}
         | {RETURNS_REQUEST, PLANS_EDIT_REVIEW, PLANS_EDIT_PRIORITY, CONSOLE},
     ),

@@ -251,8 +251,9 @@ def list_returns(
 )
 def request_returns(ctx: CtxDep, access: Viewing, body: ReturnRequestIn) -> dict[str, Any]:
     """The CSP officer or the independent chair asks agencies for a return of one kind: each request
-    gets its due date and a request letter (queued). 409 if an agency already has an open request of
-    that kind on the case."""
+    gets its due date and a request letter (queued), and the agency's named DHR contacts are told
+    and may open it; `warnings` names each agency with no contact. 409 if an agency already has an
+    open request of that kind on the case."""
     made = return_service.request_returns(
         ctx.uow(),
         actor=access.actor,
@@ -263,7 +264,9 @@ def request_returns(ctx: CtxDep, access: Viewing, body: ReturnRequestIn) -> dict
         note=body.note,
         requested_on=body.requested_on,
     )
-    return {"items": [_read_request(ctx, access.actor, r.id) for r in made]}
+    with ctx.reader() as uow:
+        warnings = return_service.contact_warnings(uow.session, [r.agency_id for r in made])
+    return {"items": [_read_request(ctx, access.actor, r.id) for r in made], "warnings": warnings}
 
 
 # --- one request ----------------------------------------------------------------------------------

@@ -86,6 +86,10 @@ def request(
         report(err)
     for r in made:
         typer.echo(str(r.id))
+    with ctx.reader() as uow:
+        warnings = service.contact_warnings(uow.session, [r.agency_id for r in made])
+    for line in warnings:
+        typer.echo(f"Warning: {line}.", err=True)
 
 
 @app.command("list")

@@ -69,6 +69,8 @@ class RequestView:
     has_chronology: bool
     case_staff: bool
     stage_labels: dict[str, str] = field(default_factory=dict)
+    case_open: bool = True  # False: a named contact who may open this request, not the case
+    no_contact: str = ""  # for case staff: the warning that nobody at the agency is told
 
     @property
     def colour(self) -> str:
@@ -144,6 +146,10 @@ def load_request_view(uow: UnitOfWork, actor: Actor, request_id: uuid.UUID, toda
         has_chronology=request.kind in CHRONOLOGY_KINDS,
         case_staff=is_case_staff(acting),
         stage_labels={s.name: s.label for s in definition.states},
+        case_open=policy.can_view_case(session, actor, case),
+        no_contact=" ".join(return_service.contact_warnings(session, [request.agency_id]))
+        if is_case_staff(acting)
+        else "",
     )
 
 
@@ -153,6 +159,7 @@ class ReturnRow:
     case: Case
     agency: str
     due: Deadline | None
+    case_open: bool = True  # False: a named contact's request on a case they may not open
 
     @property
     def colour(self) -> str:
@@ -168,12 +175,16 @@ def return_rows(session: Session, viewer: Viewer, cases: list[Case]) -> list[Ret
     acting = {
         case_id: viewer.actor.on_case(frozenset(Role(r) for r in roles.get(case_id, ()))) for case_id in by_id
     }
+    # a named contact of the user's agency holds its role on that agency's requests (returns/access.py)
+    own = viewer.actor.agency_id
+    named = policy.contact_roles(session, viewer.actor, own) if own is not None else frozenset()
     order = {case_id: i for i, case_id in enumerate(by_id)}
     found = session.exec(select(ReturnRequest).where(col(ReturnRequest.case_id).in_(list(by_id)))).all()
     requests = [
         (r, by_id[r.case_id])
         for r in sorted(found, key=lambda r: (order[r.case_id], r.requested_on, str(r.id)))
         if policy.may_see_return(acting[r.case_id], r.agency_id)
+        or (named and r.agency_id == own and policy.may_see_return(viewer.actor.on_case(named), r.agency_id))
     ]
     if not requests:
         return []

@@ -92,6 +92,10 @@ class ReturnRequestBatchOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [REQUEST_EXAMPLE]}]})
 
     items: list[ReturnRequestOut] = Field(description="One request per agency, in the order asked")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="One line for each agency asked that has no DHR contact: nobody there is told",
+    )
 
 
 class StepIn(BaseModel):

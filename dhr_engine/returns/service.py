@@ -22,10 +22,13 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from dhr_engine.agencies.queries import agencies_without_contacts, contact_users, no_contact_warning
 from dhr_engine.audit.service import append_event
 from dhr_engine.cases.service import require_role
 from dhr_engine.deadlines import service as deadline_service
+from dhr_engine.deadlines.notifications import EMAIL_TOPIC
 from dhr_engine.domain.actor import Actor
+from dhr_engine.domain.agency_contacts import CONTACT_KINDS
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.domain.clock import Clock
 from dhr_engine.domain.return_kinds import KINDS, RETURN_WORKFLOW, SUBJECT_TYPE, return_kind
@@ -42,6 +45,7 @@ from dhr_engine.persistence.tables import (
     ReturnRequest,
 )
 from dhr_engine.persistence.tables_returns import ChronologyEntry, ReturnAttachment, ReturnVersion
+from dhr_engine.persistence.tables_scheduler import Notification
 from dhr_engine.persistence.unit_of_work import UnitOfWork
 from dhr_engine.returns.access import RequestScope, case_actor, load_request, require_requester
 from dhr_engine.workflow.definition import WorkflowDefinition
@@ -173,6 +177,7 @@ def request_returns(
                 subject_id=request.id,
             )
             _note_involvement(session, case.id, agency.id, kind)
+            told = _tell_contacts(session, case, agency, request, row, spec.label, now)
             audit_request(
                 session,
                 case,
@@ -184,6 +189,7 @@ def request_returns(
                 deadline_key=row.key,
                 statutory_due=row.statutory_due.isoformat(),
                 adjusted_due=row.adjusted_due.isoformat(),
+                contacts_told=told,
             )
             made.append(request)
         # One letter request for the batch: the letters service drafts one letter per agency.
@@ -191,6 +197,54 @@ def request_returns(
         session.add(case)
         uow.commit()
         return made
+
+
+def _tell_contacts(
+    session: Session,
+    case: Case,
+    agency: Agency,
+    request: ReturnRequest,
+    row: Deadline,
+    label: str,
+    now: Any,
+) -> int:
+    """Tell the agency's named DHR contacts of the request: an in-app notification each, and an
+    e-mail through the outbox for each with an address (the 'deadline_notice' e-mail, composed
+    from the notification). Case reference, agency, kind of return and due date only."""
+    people = contact_users(session, agency.id)
+    title = f"{case.ref}: {agency.name} is asked for {_article(label)} {label.lower()}"
+    body = (
+        f"{agency.name} has been asked for {_article(label)} {label.lower()} on case {case.ref}, "
+        f"due on {format_date(row.adjusted_due)}. You are named as one of its DHR contacts, so you "
+        f"can open the request: sign in to dhr-engine and go to Agency returns (/returns/{request.id})."
+    )
+    for person in people:
+        note = Notification(
+            user_id=person.id,
+            case_id=case.id,
+            deadline_id=row.id,
+            kind="return_request",
+            title=title[:300],
+            body=body[:2000],
+            created_at=now,
+        )
+        if person.email:
+            item = OutboxItem(
+                case_id=case.id, kind="email", topic=EMAIL_TOPIC, payload={"notification_id": str(note.id)}
+            )
+            session.add(item)
+            note.email_item_id = item.id
+        session.add(note)
+    return len(people)
+
+
+def _article(label: str) -> str:
+    return "an" if label[:1].lower() in "aeiou" or label.startswith("IMR") else "a"
+
+
+def contact_warnings(session: Session, agency_ids: Sequence[uuid.UUID]) -> list[str]:
+    """One warning for each of these agencies that has no DHR contact (nobody there is told)."""
+    return [no_contact_warning(a) for a in agencies_without_contacts(session, agency_ids)]
 
 
 def _refuse_duplicate(session: Session, case_id: uuid.UUID, agency_id: uuid.UUID, kind: str) -> None:
@@ -565,13 +619,18 @@ def chase_return(
         open_rows = deadline_service.find_open(session, case.id, subject_id=request.id)
         due = open_rows[0].adjusted_due if open_rows else None
         roles = ESCALATION_ROLES if escalate else CHASE_ROLES
-        recipients = session.exec(
-            select(CaseMember.user_id).where(
-                CaseMember.case_id == case.id,
-                CaseMember.agency_id == request.agency_id,
-                col(CaseMember.role).in_(roles),
-            )
-        ).all()
+        recipients = list(
+            session.exec(
+                select(CaseMember.user_id).where(
+                    CaseMember.case_id == case.id,
+                    CaseMember.agency_id == request.agency_id,
+                    col(CaseMember.role).in_(roles),
+                )
+            ).all()
+        )
+        # and the agency's named DHR contacts whose kind holds one of those roles
+        kinds = [k for k, c in CONTACT_KINDS.items() if c.role.value in roles]
+        recipients += [u.id for u in contact_users(session, request.agency_id, kinds=kinds)]
         agency = session.get(Agency, request.agency_id)
         payload: dict[str, Any] = {
             "case_id": str(case.id),

@@ -38,6 +38,9 @@ from dhr_engine.cases.schemas import (
     DeadlineOut,
     EventOut,
     FireIn,
+    NotificationFactsIn,
+    NotificationFactsOut,
+    NotificationFactsPatch,
     PersonOut,
     TriggerOut,
 )
@@ -52,6 +55,7 @@ from dhr_engine.errors import StaleCase
 from dhr_engine.persistence import case_lookup
 from dhr_engine.persistence.facts import SqlCaseFacts
 from dhr_engine.persistence.tables import AuditEvent, Case, CaseMember, Person
+from dhr_engine.persistence.tables_notification import CaseNotification
 from dhr_engine.workflow.flow import CaseFlow
 
 router = APIRouter(prefix=API_PREFIX, tags=["cases"])
@@ -172,11 +176,86 @@ def open_case(ctx: CtxDep, me: CurrentUserDep, body: CaseOpenIn) -> dict[str, An
         police_force_area=body.police_force_area,
         summary=body.summary,
         people=[case_service.PersonInput(**p.model_dump()) for p in body.people],
+        facts=facts_of(body.notification),
     )
     with ctx.reader() as uow:
         fresh = case_lookup.get_case(uow.session, case_id=case.id)
         acting = policy.require_case_access(uow.session, me.actor, fresh)
         return case_out(ctx, uow.session, acting, fresh)
+
+
+def facts_of(
+    body: NotificationFactsIn, base: case_service.NotificationFacts | None = None
+) -> case_service.NotificationFacts:
+    """The service's facts from a body: the fields sent over `base` (all of them if no base)."""
+    sent = body.model_dump(include=body.model_fields_set if base is not None else None)
+    merged = {**(base.__dict__ if base is not None else {}), **sent}
+    known = set(case_service.NotificationFacts.__dataclass_fields__)
+    facts = {k: v for k, v in merged.items() if k in known}
+    for choice in ("death_type", "criminal_status"):
+        facts[choice] = facts.get(choice) or ""
+    if facts.get("children_involved") is not True and "children_count" not in sent:
+        facts["children_count"] = None  # "no children" (or not known) clears a number recorded before
+    return case_service.NotificationFacts(**facts)
+
+
+def stored_facts(session: Session, case: Case) -> case_service.NotificationFacts:
+    """The notification facts recorded for a case (all blank if none were)."""
+    row = session.get(CaseNotification, case.id)
+    if row is None:
+        return case_service.NotificationFacts()
+    known = case_service.NotificationFacts.__dataclass_fields__
+    return case_service.NotificationFacts(**{k: getattr(row, k) for k in known})
+
+
+def notification_out(session: Session, case: Case) -> dict[str, Any]:
+    facts = stored_facts(session, case).__dict__
+    return {
+        **facts,
+        "death_type": facts["death_type"] or None,
+        "criminal_status": facts["criminal_status"] or None,
+        "notified_on": case.notified_on,
+        "date_of_death": case.date_of_death,
+        "version": case.version,
+    }
+
+
+@router.get(
+    "/cases/{ref}/notification", response_model=NotificationFactsOut, summary="The notification facts"
+)
+def read_notification(
+    ctx: CtxDep, access: Annotated[CaseAccess, Depends(case_access(Action.CASE_SUMMARY))]
+) -> dict[str, Any]:
+    """Who notified the partnership and when, the death, the investigation and the children."""
+    with ctx.reader() as uow:
+        return notification_out(uow.session, access.case)
+
+
+@router.patch(
+    "/cases/{ref}/notification", response_model=NotificationFactsOut, summary="Change the notification facts"
+)
+def change_notification(
+    ctx: CtxDep,
+    access: Annotated[CaseAccess, Depends(case_access(Action.CASE_OPEN))],
+    body: NotificationFactsPatch,
+) -> dict[str, Any]:
+    """Change the facts sent (the others stay); the change is recorded in the case history.
+    409 if the case has moved past `expected_version`."""
+    case = access.case
+    with ctx.reader() as uow:
+        base = stored_facts(uow.session, case)
+    date_of_death = body.date_of_death if "date_of_death" in body.model_fields_set else case.date_of_death
+    case_service.update_notification(
+        ctx.uow(),
+        actor=access.actor,
+        clock=ctx.clock,
+        ref=case.ref,
+        facts=facts_of(body, base),
+        date_of_death=date_of_death,
+        expected_version=body.expected_version,
+    )
+    with ctx.reader() as uow:
+        return notification_out(uow.session, case_lookup.get_case(uow.session, case_id=case.id))
 
 
 def read_case(ctx: AppContext, access: CaseAccess) -> dict[str, Any]:

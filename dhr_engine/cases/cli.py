@@ -11,12 +11,23 @@ from sqlmodel import col, select
 
 from dhr_engine.auth import policy
 from dhr_engine.cases import service as case_service
-from dhr_engine.cli.common import AsOption, acting_user, console, context, parse_day, print_json, report
+from dhr_engine.cli.common import (
+    AsOption,
+    acting_user,
+    console,
+    context,
+    fail,
+    parse_day,
+    print_json,
+    report,
+)
 from dhr_engine.deadlines.queries import agencies_of, titled
 from dhr_engine.domain.calendar import format_date
+from dhr_engine.domain.notification import CRIMINAL_STATUSES, DEATH_TYPES
 from dhr_engine.errors import DhrError
 from dhr_engine.persistence import case_lookup
-from dhr_engine.persistence.tables import Case, Deadline
+from dhr_engine.persistence.tables import Case, Deadline, Person
+from dhr_engine.persistence.tables_notification import CaseNotification
 from dhr_engine.workflow.guards import GUARDS
 
 app = typer.Typer(no_args_is_help=True)
@@ -91,6 +102,19 @@ def show(ref: str, as_json: bool = typer.Option(False, "--json"), as_user: str |
             for d in deadlines
         ]
         data["triggers"] = [{"trigger": o.trigger, "blocked_by": list(o.blocked_by)} for o in options]
+        # the people by pseudonym only: real names and dates of birth never reach the CLI's JSON
+        people = uow.session.exec(
+            select(Person).where(Person.case_id == case.id).order_by(col(Person.role), col(Person.id))
+        ).all()
+        data["people"] = [
+            {"role": p.role, "pseudonym": p.pseudonym, "relationship": p.relationship} for p in people
+        ]
+        notification = uow.session.get(CaseNotification, case.id)
+        if notification is not None and policy.may(acting, policy.Action.CASE_SUMMARY):
+            data["notification"] = {
+                "date_of_death": case.date_of_death.isoformat() if case.date_of_death else None,
+                **notification.model_dump(exclude={"case_id", "updated_at"}),
+            }
     if as_json:
         print_json(data)
         return
@@ -117,10 +141,44 @@ def new(
     date_of_death: str | None = typer.Option(None, "--date-of-death"),
     workflow_version: str | None = typer.Option(None, "--workflow-version", help="e.g. 2016.1 or 2024.draft"),
     review_type: str = typer.Option("dhr", help="dhr or dardr"),
+    person: list[str] = typer.Option(
+        [], "--person", help="Another person involved, as ROLE:PSEUDONYM (e.g. perpetrator:Mark); repeatable"
+    ),
+    notifier_organisation: str = typer.Option("", help="The organisation that notified the CSP"),
+    notifier_name: str = typer.Option("", help="The person who notified the CSP"),
+    place_of_death: str = typer.Option("", help="Town or area of the death (not an address)"),
+    death_type: str = typer.Option("", help=f"Type of death: {', '.join(DEATH_TYPES)}"),
+    sio_name: str = typer.Option("", help="Senior investigating officer's name"),
+    sio_force: str = typer.Option("", help="Senior investigating officer's police force"),
+    sio_contact: str = typer.Option("", help="Senior investigating officer's work e-mail or phone"),
+    criminal_status: str = typer.Option("", help=f"Criminal proceedings: {', '.join(CRIMINAL_STATUSES)}"),
+    children: bool | None = typer.Option(None, "--children/--no-children", help="Are children involved?"),
+    children_count: int | None = typer.Option(None, "--children-count", help="How many children"),
     as_user: str | None = AsOption,
 ) -> None:
-    """Open a case from a notification and print its reference."""
+    """Open a case from a notification, with its facts, and print its reference."""
     ctx = context()
+    people = [case_service.PersonInput(role="victim", pseudonym=pseudonym)]
+    for given in person:
+        role, _, name = given.partition(":")
+        if role not in case_service.PERSON_ROLES or not name.strip():
+            fail(
+                "person: each must be ROLE:PSEUDONYM, with a role of "
+                f"{', '.join(sorted(case_service.PERSON_ROLES))}"
+            )
+        people.append(case_service.PersonInput(role=role, pseudonym=name.strip()))
+    facts = case_service.NotificationFacts(
+        notifier_organisation=notifier_organisation,
+        notifier_name=notifier_name,
+        place_of_death=place_of_death,
+        death_type=death_type,
+        sio_name=sio_name,
+        sio_force=sio_force,
+        sio_contact=sio_contact,
+        criminal_status=criminal_status,
+        children_involved=children,
+        children_count=children_count,
+    )
     try:
         case = case_service.open_case(
             ctx.uow(),
@@ -130,7 +188,8 @@ def new(
             date_of_death=parse_day(date_of_death, "date-of-death"),
             workflow_version=workflow_version,
             review_type=review_type,
-            people=[case_service.PersonInput(role="victim", pseudonym=pseudonym)],
+            people=people,
+            facts=facts,
         )
     except DhrError as err:
         report(err)

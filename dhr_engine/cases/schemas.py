@@ -16,6 +16,8 @@ CaseRoleName = Literal[
 PersonRole = Literal["victim", "perpetrator", "family", "friend", "other"]
 Precision = Literal["day", "month", "year"]
 ReviewType = Literal["dhr", "dardr"]
+DeathType = Literal["homicide", "suicide", "other"]
+CriminalStatus = Literal["none", "investigation", "charged", "trial", "concluded"]
 
 CASE_EXAMPLE: dict[str, Any] = {
     "id": "0b6f5e1c-7f1e-4f0a-9a51-2d0f6b8f1a22",
@@ -98,6 +100,83 @@ class PersonIn(BaseModel):
     relationship: str = Field(default="", max_length=100)
 
 
+NOTIFICATION_EXAMPLE: dict[str, Any] = {
+    "notifier_organisation": "Northmoor Police",
+    "notifier_name": "DS Alex Morgan",
+    "place_of_death": "Northmoor town centre",
+    "death_type": "homicide",
+    "sio_name": "DI Priya Shah",
+    "sio_force": "Northmoor Police",
+    "sio_contact": "priya.shah@police.example",
+    "criminal_status": "charged",
+    "children_involved": True,
+    "children_count": 2,
+}
+
+
+class NotificationFactsIn(BaseModel):
+    """What the notification said: who notified, the death, the investigation, the children.
+
+    Every fact is optional; the place of death is a town or area, never an address.
+    """
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [NOTIFICATION_EXAMPLE]})
+
+    notifier_organisation: str = Field(default="", max_length=200, description="Who notified the CSP")
+    notifier_name: str = Field(default="", max_length=200, description="The person who notified")
+    place_of_death: str = Field(default="", max_length=200, description="A town or area, not an address")
+    death_type: DeathType | None = None
+    sio_name: str = Field(default="", max_length=200, description="Senior investigating officer")
+    sio_force: str = Field(default="", max_length=200)
+    sio_contact: str = Field(default="", max_length=200, description="The officer's work e-mail or phone")
+    criminal_status: CriminalStatus | None = None
+    children_involved: bool | None = None
+    children_count: int | None = Field(default=None, ge=1, le=30, description="Only if children are involved")
+
+
+class NotificationFactsOut(BaseModel):
+    """The notification facts of a case (for case staff)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **NOTIFICATION_EXAMPLE,
+                    "notified_on": "2026-11-05",
+                    "date_of_death": "2026-10-31",
+                    "version": 3,
+                }
+            ]
+        }
+    )
+
+    notified_on: date
+    date_of_death: date | None
+    version: int = Field(description="Send it back as expected_version when changing the facts")
+    notifier_organisation: str
+    notifier_name: str
+    place_of_death: str
+    death_type: DeathType | None
+    sio_name: str
+    sio_force: str
+    sio_contact: str
+    criminal_status: CriminalStatus | None
+    children_involved: bool | None
+    children_count: int | None
+
+
+class NotificationFactsPatch(NotificationFactsIn):
+    """Change some notification facts: only the fields sent are changed."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"expected_version": 3, "criminal_status": "trial"}]},
+    )
+
+    expected_version: int = Field(description="The version of the case you saw")
+    date_of_death: date | None = None
+
+
 class CaseOpenIn(BaseModel):
     """A notification of a death: opens a case and starts the decision clock."""
 
@@ -115,6 +194,7 @@ class CaseOpenIn(BaseModel):
                         {"role": "victim", "pseudonym": "Jane"},
                         {"role": "perpetrator", "pseudonym": "the perpetrator"},
                     ],
+                    "notification": NOTIFICATION_EXAMPLE,
                 }
             ]
         },
@@ -128,6 +208,9 @@ class CaseOpenIn(BaseModel):
     summary: str = Field(default="", max_length=4000)
     workflow_version: str | None = Field(default=None, max_length=40, examples=["2016.1"])
     people: list[PersonIn] = Field(default_factory=list, max_length=50)
+    notification: NotificationFactsIn = Field(
+        default_factory=NotificationFactsIn, description="Who notified, the death, the investigation"
+    )
 
 
 class PersonOut(BaseModel):

@@ -19,6 +19,7 @@ from dhr_engine.deadlines.service import DeadlineClock
 from dhr_engine.domain.actor import Actor
 from dhr_engine.domain.calendar import format_date
 from dhr_engine.domain.clock import Clock
+from dhr_engine.domain.notification import CRIMINAL_STATUSES, DEATH_TYPES, MAX_CHILDREN
 from dhr_engine.domain.roles import Role
 from dhr_engine.errors import (
     PermissionDenied,
@@ -30,6 +31,7 @@ from dhr_engine.outbox.service import queue_outbox_item
 from dhr_engine.persistence.case_lookup import get_case_for_update
 from dhr_engine.persistence.facts import SqlCaseFacts
 from dhr_engine.persistence.tables import Case, Csp, Person
+from dhr_engine.persistence.tables_notification import CaseNotification
 from dhr_engine.persistence.unit_of_work import UnitOfWork
 from dhr_engine.workflow.definition import WorkflowDefinition
 from dhr_engine.workflow.flow import AvailableTrigger, CaseFlow
@@ -37,6 +39,7 @@ from dhr_engine.workflow.machine import fire
 
 DEFAULT_WORKFLOW = ("dhr", "2016.1")
 REVIEW_TYPES = {"dhr", "dardr"}
+PERSON_ROLES = frozenset({"victim", "perpetrator", "family", "friend", "other"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,84 @@ class PersonInput:
     relationship: str = ""
     address: str = ""  # RESTRICTED
     contact_details: str = ""  # RESTRICTED
+
+
+@dataclass(frozen=True)
+class NotificationFacts:
+    """What the notification of a death said, beyond its date and the date of death."""
+
+    notifier_organisation: str = ""
+    notifier_name: str = ""
+    place_of_death: str = ""  # a town or area, never an address
+    death_type: str = ""  # DEATH_TYPES
+    sio_name: str = ""
+    sio_force: str = ""
+    sio_contact: str = ""  # work e-mail or phone
+    criminal_status: str = ""  # CRIMINAL_STATUSES
+    children_involved: bool | None = None
+    children_count: int | None = None
+
+
+# How each fact is named to the user (errors, the case history).
+FACT_LABELS = {
+    "notifier_organisation": "the organisation that notified",
+    "notifier_name": "the person who notified",
+    "place_of_death": "the place of death",
+    "death_type": "the type of death",
+    "sio_name": "the senior investigating officer's name",
+    "sio_force": "the senior investigating officer's force",
+    "sio_contact": "the senior investigating officer's e-mail or phone",
+    "criminal_status": "the criminal proceedings",
+    "children_involved": "whether children are involved",
+    "children_count": "the number of children",
+    "date_of_death": "the date of death",
+}
+FACT_LIMITS = {
+    "notifier_organisation": 200,
+    "notifier_name": 200,
+    "place_of_death": 200,
+    "sio_name": 200,
+    "sio_force": 200,
+    "sio_contact": 200,
+}
+
+
+def check_facts(facts: NotificationFacts) -> NotificationFacts:
+    """The facts as stored (text trimmed), or ValidationFailed naming the first field at fault."""
+    texts = {name: str(getattr(facts, name)).strip() for name in FACT_LIMITS}
+    for name, limit in FACT_LIMITS.items():
+        if len(texts[name]) > limit:
+            raise ValidationFailed(f"{FACT_LABELS[name]} must be {limit} characters or fewer", field=name)
+    if any(ch.isdigit() for ch in texts["place_of_death"]):
+        raise ValidationFailed(
+            "the place of death must be a town or area, not an address", field="place_of_death"
+        )
+    if facts.death_type and facts.death_type not in DEATH_TYPES:
+        raise ValidationFailed(
+            f"the type of death must be one of: {', '.join(DEATH_TYPES)}", field="death_type"
+        )
+    if facts.criminal_status and facts.criminal_status not in CRIMINAL_STATUSES:
+        raise ValidationFailed(
+            f"the criminal proceedings must be one of: {', '.join(CRIMINAL_STATUSES)}",
+            field="criminal_status",
+        )
+    count = facts.children_count
+    if count is not None:
+        if facts.children_involved is not True:
+            raise ValidationFailed(
+                "give the number of children only when children are involved", field="children_count"
+            )
+        if not 1 <= count <= MAX_CHILDREN:
+            raise ValidationFailed(
+                f"the number of children must be between 1 and {MAX_CHILDREN}", field="children_count"
+            )
+    return NotificationFacts(
+        **texts,
+        death_type=facts.death_type,
+        criminal_status=facts.criminal_status,
+        children_involved=facts.children_involved,
+        children_count=count,
+    )
 
 
 def _next_ref(session: Session, year: int) -> str:
@@ -72,10 +153,20 @@ def open_case(
     police_force_area: str = "",
     summary: str = "",
     people: Sequence[PersonInput] = (),
+    facts: NotificationFacts | None = None,
 ) -> Case:
     """Open a case from a notification; the decision clock starts on the notification date."""
     if not actor.has_any({Role.CSP_OFFICER, Role.ADMIN}):
         raise PermissionDenied("only a CSP officer may open a case", field="role")
+    checked = check_facts(facts or NotificationFacts())
+    for index, p in enumerate(people):
+        if not p.pseudonym.strip():
+            raise ValidationFailed("each person needs a pseudonym", field=f"people.{index}.pseudonym")
+        if p.role not in PERSON_ROLES:
+            raise ValidationFailed(
+                f"a person's role must be one of: {', '.join(sorted(PERSON_ROLES))}",
+                field=f"people.{index}.role",
+            )
     today = clock.today()
     deadline_service.validate_effective_date(notified_on, today)
     if date_of_death and date_of_death > notified_on:
@@ -114,6 +205,7 @@ def open_case(
         case.title = f"{victim.pseudonym if victim else 'Unnamed'} - {place} - {year} - {review_type.upper()}"
         for p in people:
             session.add(Person(case_id=case.id, **p.__dict__))
+        session.add(CaseNotification(case_id=case.id, **checked.__dict__))
         now = clock.now()
         append_event(
             session,
@@ -140,6 +232,56 @@ def open_case(
             _queue_letter(session, case, code, "case_opened", actor, notified_on, now)
         uow.commit()
         return case
+
+
+def update_notification(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    clock: Clock,
+    ref: str,
+    facts: NotificationFacts,
+    date_of_death: date | None,
+    expected_version: int | None = None,
+) -> list[str]:
+    """Change the notification facts of a case (and its date of death); returns what changed.
+
+    Audited with the names of the facts that changed, never their values.
+    """
+    checked = check_facts(facts)
+    with uow:
+        session = uow.session
+        case = get_case_for_update(uow, None, ref, expected_version=expected_version)
+        if not actor_on_case(session, actor, case.id).has_any({Role.CSP_OFFICER, Role.ADMIN}):
+            raise PermissionDenied("only a CSP officer may change the notification", field="role")
+        if date_of_death and date_of_death > case.notified_on:
+            raise ValidationFailed(
+                "the date of death cannot be after the notification date", field="date_of_death"
+            )
+        row = session.get(CaseNotification, case.id) or CaseNotification(case_id=case.id)
+        changed = [name for name, value in checked.__dict__.items() if getattr(row, name) != value]
+        if case.date_of_death != date_of_death:
+            changed.append("date_of_death")
+            case.date_of_death = date_of_death
+            case.date_of_death_precision = "day"
+        if not changed:
+            return []
+        for name, value in checked.__dict__.items():
+            setattr(row, name, value)
+        row.updated_at = clock.now()
+        session.add(row)
+        session.add(case)
+        append_event(
+            session,
+            case,
+            kind="notification_changed",
+            actor=actor,
+            effective_on=clock.today(),
+            recorded_at=clock.now(),
+            data={"changed": [FACT_LABELS[name] for name in changed]},
+        )
+        uow.commit()
+        return changed
 
 
 def _audit_deadline(

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dhr_engine.auth import actors
 from dhr_engine.auth.passwords import hash_password
@@ -21,6 +21,7 @@ from dhr_engine.domain.roles import Role
 from dhr_engine.family import service as family_service
 from dhr_engine.members import service as member_service
 from dhr_engine.persistence.tables import Agency, Case, Csp, User
+from dhr_engine.persistence.tables_contacts import AgencyContact
 
 DEMO_PASSWORD = "Demo-Password-2026"
 CSP_SLUG = "northmoor"
@@ -116,6 +117,41 @@ def seed_reference_data(session: Session, password_hash: str | None = None) -> R
     return ref
 
 
+# The named DHR contacts of each demo agency that has users: username, kind of contact.
+CONTACTS: list[tuple[str, str]] = [
+    ("police.author", "spoc"),
+    ("police.author", "imr_author"),
+    ("police.manager", "senior_manager"),
+    ("health.author", "spoc"),
+    ("health.author", "imr_author"),
+    ("health.manager", "senior_manager"),
+    ("council.author", "spoc"),
+    ("council.author", "imr_author"),
+    ("council.manager", "senior_manager"),
+]
+
+
+def seed_contacts(session: Session, ref: Reference, now: datetime) -> None:
+    """Name the demo agencies' users as their DHR contacts (nothing named twice)."""
+    for username, kind in CONTACTS:
+        user = ref.users[username]
+        assert user.agency_id is not None
+        named = session.exec(
+            select(AgencyContact.id).where(
+                AgencyContact.user_id == user.id,
+                AgencyContact.kind == kind,
+                col(AgencyContact.removed_at).is_(None),
+            )
+        ).first()
+        if named is None:
+            session.add(
+                AgencyContact(
+                    agency_id=user.agency_id, user_id=user.id, kind=kind, added_at=now, added_by_label="demo"
+                )
+            )
+    session.flush()
+
+
 def load_reference(session: Session) -> Reference:
     """Find the demo reference data already in the database."""
     csp = session.exec(select(Csp).where(Csp.slug == CSP_SLUG)).one()
@@ -125,6 +161,25 @@ def load_reference(session: Session) -> Reference:
     for username, *_ in USERS:
         ref.users[username] = session.exec(select(User).where(User.username == username)).one()
     return ref
+
+
+DEMO_AREAS = ("Northmoor town centre", "East Northmoor", "Moorside", "Northmoor Vale")
+
+
+def demo_facts(pseudonym: str) -> case_service.NotificationFacts:
+    """Plausible, fictional notification facts (the phone number is in Ofcom's range for drama)."""
+    return case_service.NotificationFacts(
+        notifier_organisation="Northmoor Police",
+        notifier_name="DS Alex Morgan",
+        place_of_death=DEMO_AREAS[sum(map(ord, pseudonym)) % len(DEMO_AREAS)],
+        death_type="homicide",
+        sio_name="DI Priya Shah",
+        sio_force="Northmoor Police",
+        sio_contact="01632 960 123",
+        criminal_status="charged",
+        children_involved=True,
+        children_count=2,
+    )
 
 
 class DemoBuilder:
@@ -138,6 +193,7 @@ class DemoBuilder:
 
     def open(self, pseudonym: str, notified_days_ago: int, **kw: object) -> Case:
         notified = self.day(notified_days_ago)
+        kw.setdefault("facts", demo_facts(pseudonym))
         return case_service.open_case(
             self.ctx.uow(),
             actor=self.ref.actor("officer"),

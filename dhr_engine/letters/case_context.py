@@ -19,6 +19,7 @@ from dhr_engine.letters.recipients import Recipient, short_name
 from dhr_engine.letters.sources import SOURCES, Draw
 from dhr_engine.letters.spec import LetterSpec
 from dhr_engine.persistence.tables import Case, Csp
+from dhr_engine.persistence.tables_notification import CaseNotification
 from dhr_engine.workflow.definition import WorkflowDefinition
 
 
@@ -48,6 +49,11 @@ def case_fields(
     }
     if sender is not None:
         fields["sender_name"], fields["sender_role"] = short_name(sender[0]), sender[1]
+    elif spec.sender == "police":  # the notification form is signed by whoever notified the partnership
+        notified = session.get(CaseNotification, case.id)
+        if notified is not None and notified.notifier_name:
+            fields["sender_name"] = notified.notifier_name
+            fields["sender_role"] = notified.notifier_organisation or "Police"
     fields.update(recipient.fields)
     draw = Draw(session, case, csp, recipient, definition, calendar, today)
     for field in spec.fields:

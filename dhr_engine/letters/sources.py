@@ -26,6 +26,13 @@ from sqlmodel import Session, col, select
 
 from dhr_engine.deadlines.letter_dates import letter_due, return_due
 from dhr_engine.domain.calendar import BankHolidays, format_date
+from dhr_engine.domain.notification import (
+    CRIMINAL_STATUSES,
+    DEATH_TYPES,
+    children_text,
+    notifier_text,
+    sio_text,
+)
 from dhr_engine.domain.return_kinds import KINDS
 from dhr_engine.letters.contexts import STANDARD_TEXTS
 from dhr_engine.letters.recipients import Recipient, fixed_recipient
@@ -38,6 +45,7 @@ from dhr_engine.persistence.tables import (
     ParallelProceeding,
     Person,
 )
+from dhr_engine.persistence.tables_notification import CaseNotification
 from dhr_engine.persistence.tables_plans import FINISHED_ACTION_STAGES, Plan, PlanAction, Recommendation
 from dhr_engine.workflow.definition import WorkflowDefinition
 
@@ -110,6 +118,12 @@ class Draw:
     @cached_property
     def perpetrator(self) -> Person | None:
         return self.person("perpetrator")
+
+    @cached_property
+    def notification(self) -> CaseNotification:
+        """The notification facts of the case (all blank if none were recorded)."""
+        found = self.session.get(CaseNotification, self.case.id)
+        return found if found is not None else CaseNotification(case_id=self.case.id)
 
     @cached_property
     def chair(self) -> Recipient:
@@ -238,6 +252,13 @@ class StageParams(Params):
     first: bool = False
 
 
+class FactParams(Params):
+    """What the letter says when the notification did not record the fact (nothing: the officer
+    types it)."""
+
+    otherwise: str | None = None
+
+
 class ChairParams(Params):
     """What the letter says when no chair is appointed yet (nothing: the officer types it)."""
 
@@ -326,6 +347,48 @@ def police_force(d: Draw, _p: NoParams) -> str | None:
 
 def notified_on(d: Draw, _p: NoParams) -> date | None:
     return d.case.notified_on
+
+
+def place_of_death(d: Draw, p: FactParams) -> str | None:
+    """The town or area where the person died, as notified."""
+    return d.notification.place_of_death or p.otherwise
+
+
+def type_of_death(d: Draw, p: FactParams) -> str | None:
+    """Homicide, suicide, or other or unexplained."""
+    return DEATH_TYPES.get(d.notification.death_type, p.otherwise)
+
+
+def sio_contact(d: Draw, p: FactParams) -> str | None:
+    """The senior investigating officer: name, force and work contact."""
+    n = d.notification
+    return sio_text(n.sio_name, n.sio_force, n.sio_contact) or p.otherwise
+
+
+def criminal_status(d: Draw, p: FactParams) -> str | None:
+    """Where the criminal proceedings stand, as the notification (or a later change) says."""
+    return CRIMINAL_STATUSES.get(d.notification.criminal_status, p.otherwise)
+
+
+def children_involved(d: Draw, p: FactParams) -> str | None:
+    """Whether children are involved, and how many."""
+    return children_text(d.notification.children_involved, d.notification.children_count) or p.otherwise
+
+
+def notifier_details(d: Draw, p: FactParams) -> str | None:
+    """Who notified the partnership, and when."""
+    n = d.notification
+    return notifier_text(n.notifier_organisation, n.notifier_name, d.case.notified_on) or p.otherwise
+
+
+def known_agencies(d: Draw, _p: NoParams) -> list[str]:
+    """The agencies recorded on the case as having had contact with the people involved."""
+    rows = d.session.exec(
+        select(Agency.name)
+        .join(CaseAgency, col(CaseAgency.agency_id) == col(Agency.id))
+        .where(CaseAgency.case_id == d.case.id, CaseAgency.contact == "yes")
+    ).all()
+    return sorted(rows)
 
 
 def case_summary(d: Draw, _p: NoParams) -> str | None:
@@ -496,6 +559,13 @@ SOURCES: Mapping[str, Source] = {
     "police_force": Source(police_force),
     "notified_on": Source(notified_on),
     "case_summary": Source(case_summary),
+    "place_of_death": Source(place_of_death, FactParams),
+    "type_of_death": Source(type_of_death, FactParams),
+    "sio_contact": Source(sio_contact, FactParams),
+    "criminal_status": Source(criminal_status, FactParams),
+    "children_involved": Source(children_involved, FactParams),
+    "notifier_details": Source(notifier_details, FactParams),
+    "known_agencies": Source(known_agencies),
     "case_title": Source(case_title),
     "review_criteria": Source(review_criteria),
     "review_period_start": Source(review_period_start),

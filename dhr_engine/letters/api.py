@@ -140,6 +140,26 @@ class SendIn(BaseModel):
     via: Literal["post", "email", "hand"] = "post"
 
 
+class EmailIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"with_docx": True}]})
+
+    with_docx: bool = Field(False, description="Attach the Word file as well as the PDF")
+
+
+class RequestLettersOut(BaseModel):
+    """The letters to every agency of one return request, after a bulk action."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"case_ref": "DHR-2026-004", "code": "c10_chronology_request", "letters": []}]
+        }
+    )
+
+    case_ref: str
+    code: str
+    letters: list[LetterOut]
+
+
 class VerifyOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -246,6 +266,54 @@ def approve(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID) -> dict[str, Any
 def send(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID, body: SendIn) -> dict[str, Any]:
     """Record an approved letter as sent; its PDF and .docx are kept, with their hashes, for good."""
     return _out(letter_service.send_letter(ctx, actor=actor, letter_id=letter_id, via=body.via))
+
+
+@router.post("/letters/{letter_id}/email", response_model=LetterOut, summary="Send the letter by e-mail")
+def email(ctx: CtxDep, actor: ActorDep, letter_id: uuid.UUID, body: EmailIn) -> dict[str, Any]:
+    """Send an approved letter to the agency's secure e-mail address through the outbox (PDF, and
+    Word if asked); 422 when the recipient has no address on record."""
+    return _out(letter_service.email_letter(ctx, actor=actor, letter_id=letter_id, with_docx=body.with_docx))
+
+
+def _request_out(ctx: AppContext, actor: Actor, found: letter_service.RequestLetters) -> dict[str, Any]:
+    reads = [
+        Read(kind, r.case_id, r.id) for r in found.letters if (kind := letter_access.read_kind(r)) is not None
+    ]
+    record_reads(ctx, actor=actor, interface=Interface.API, reads=reads)
+    return {"case_ref": found.case_ref, "code": found.code, "letters": [_out(r) for r in found.letters]}
+
+
+@router.post(
+    "/return-requests/{request_id}/letters/draft",
+    response_model=RequestLettersOut,
+    summary="Draft the letters to every agency of a return request",
+)
+def draft_for_request(ctx: CtxDep, actor: ActorDep, request_id: uuid.UUID) -> dict[str, Any]:
+    """Draft (or bring up to date) the request letter to each agency asked with this request."""
+    return _request_out(ctx, actor, letter_service.draft_for_request(ctx, actor=actor, request_id=request_id))
+
+
+@router.post(
+    "/return-requests/{request_id}/letters/approve",
+    response_model=RequestLettersOut,
+    summary="Approve the letters to every agency of a return request",
+)
+def approve_for_request(ctx: CtxDep, actor: ActorDep, request_id: uuid.UUID) -> dict[str, Any]:
+    """Approve every draft at once, or none: 403 if the caller drafted any of them."""
+    return _request_out(
+        ctx, actor, letter_service.approve_for_request(ctx, actor=actor, request_id=request_id)
+    )
+
+
+@router.post(
+    "/return-requests/{request_id}/letters/send",
+    response_model=RequestLettersOut,
+    summary="E-mail the letters to every agency of a return request",
+)
+def send_for_request(ctx: CtxDep, actor: ActorDep, request_id: uuid.UUID, body: EmailIn) -> dict[str, Any]:
+    """E-mail every approved letter at once, or none: 422 if an agency has no address on record."""
+    found = letter_service.send_for_request(ctx, actor=actor, request_id=request_id, with_docx=body.with_docx)
+    return _request_out(ctx, actor, found)
 
 
 @router.get(

@@ -1,5 +1,5 @@
-"""`dhr letters`: codes, render, draft, list, approve, send, cancel, verify, download, drain,
-progress-requests and sample."""
+"""`dhr letters`: codes, render, draft, list, approve, send, email, cancel, verify, download, drain,
+progress-requests, sample, and `request draft|approve|send` for every agency of a return request."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from dhr_engine.letters.bulk import draft_progress_requests, progress_targets
 from dhr_engine.letters.catalogue import CATALOGUE, spec_for, validate_context
 from dhr_engine.letters.rendering import render_letter
 from dhr_engine.letters.samples import load_sample
-from dhr_engine.persistence.tables import Agency, Case, Person
+from dhr_engine.persistence.tables import Agency, Case, Person, ReturnRequest
 from dhr_engine.persistence.tables_letters import Letter
 
 app = typer.Typer(no_args_is_help=True)
@@ -257,6 +257,95 @@ def send(
     except DhrError as err:
         report(err)
     typer.echo(f"{letter.id} sent by {via}; PDF sha256 {letter.pdf_sha256}")
+
+
+@app.command("email")
+def email(
+    letter_id: str,
+    word: bool = typer.Option(False, "--word", help="Attach the Word file as well as the PDF"),
+    as_user: str | None = AsOption,
+) -> None:
+    """Send an approved letter by e-mail to the agency's secure address (through the outbox)."""
+    ctx = context()
+    try:
+        letter = letter_service.email_letter(
+            ctx, actor=acting_user(ctx, as_user), letter_id=_letter_id(ctx, letter_id), with_docx=word
+        )
+    except DhrError as err:
+        report(err)
+    typer.echo(
+        f"{letter.id} sent by e-mail: queued, not sent yet (`dhr outbox drain` or the scheduler sends it)"
+    )
+
+
+request_app = typer.Typer(
+    no_args_is_help=True, help="The letters to every agency of a return request at once"
+)
+app.add_typer(request_app, name="request")
+
+
+def _request_id(ctx: AppContext, text: str) -> uuid.UUID:
+    """A return request by its id or the first characters of it."""
+    with ctx.reader() as uow:
+        ids = [i for i in uow.session.exec(select(ReturnRequest.id)).all() if str(i).startswith(text.lower())]
+    if len(ids) != 1:
+        fail(f"'{text}' matches {len(ids)} return requests; give more of the id")
+    return ids[0]
+
+
+def _show_request(ctx: AppContext, found: letter_service.RequestLetters, done: str) -> None:
+    deliveries = letter_service.delivery_of(ctx, [x.id for x in found.letters])
+    spec = spec_for(found.code)
+    table = Table(title=f"{spec.number} {spec.title} ({found.case_ref}): {done}")
+    for column in ("id", "to", "status", "e-mail"):
+        table.add_column(column)
+    for x in found.letters:
+        label = letter_service.delivery_label(deliveries.get(x.id)) or "not sent by e-mail"
+        table.add_row(str(x.id)[:8], x.recipient_label, x.status, label)
+    console.print(table)
+
+
+@request_app.command("draft")
+def request_draft(request_id: str, as_user: str | None = AsOption) -> None:
+    """Draft (or bring up to date) the request letter to every agency asked with this request."""
+    ctx = context()
+    try:
+        found = letter_service.draft_for_request(
+            ctx, actor=acting_user(ctx, as_user), request_id=_request_id(ctx, request_id)
+        )
+    except DhrError as err:
+        report(err)
+    _show_request(ctx, found, "drafted")
+
+
+@request_app.command("approve")
+def request_approve(request_id: str, as_user: str | None = AsOption) -> None:
+    """Approve every draft letter of the request (not letters you drafted yourself)."""
+    ctx = context()
+    try:
+        found = letter_service.approve_for_request(
+            ctx, actor=acting_user(ctx, as_user), request_id=_request_id(ctx, request_id)
+        )
+    except DhrError as err:
+        report(err)
+    _show_request(ctx, found, "approved")
+
+
+@request_app.command("send")
+def request_send(
+    request_id: str,
+    word: bool = typer.Option(False, "--word", help="Attach the Word files as well as the PDFs"),
+    as_user: str | None = AsOption,
+) -> None:
+    """E-mail every approved letter of the request to each agency's secure address."""
+    ctx = context()
+    try:
+        found = letter_service.send_for_request(
+            ctx, actor=acting_user(ctx, as_user), request_id=_request_id(ctx, request_id), with_docx=word
+        )
+    except DhrError as err:
+        report(err)
+    _show_request(ctx, found, "sent by e-mail, queued")
 
 
 @app.command("cancel")

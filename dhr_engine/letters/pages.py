@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from dhr_engine.audit.reads import Interface, letter_kind, record_read
-from dhr_engine.errors import Conflict, DhrError, PermissionDenied
+from dhr_engine.errors import Conflict, DhrError, PermissionDenied, ValidationFailed
 from dhr_engine.letters import access as letter_access
 from dhr_engine.letters import service as letter_service
 from dhr_engine.letters.catalogue import CATALOGUE, LetterSpec, spec_for
@@ -69,6 +69,7 @@ def register(ref: str, page: Page = Depends(signed_in)) -> Response:
     case, _choices_made, may_draft = _choices(page, ref)
     letters = letter_service.list_letters(page.ctx, actor=page.me.actor, ref=ref)
     queued = letter_service.queued_letters(page.ctx, case_id=case.id) if may_draft else []
+    deliveries = letter_service.delivery_of(page.ctx, [x.id for x in letters])
     return page.render(
         "web/letters/register.html",
         {
@@ -79,6 +80,7 @@ def register(ref: str, page: Page = Depends(signed_in)) -> Response:
             "may_draft": may_draft,
             "colours": STATUS_COLOURS,
             "spec_for": spec_for,
+            "delivery": {k: letter_service.delivery_label(d) for k, d in deliveries.items()},
         },
     )
 
@@ -181,6 +183,8 @@ class LetterView:
     is_drafter: bool
     may_send: bool
     approvers: list[str]
+    email_to: str = ""  # the recipient's secure address, when the letter can be e-mailed
+    delivery: str = ""  # how its e-mail fared (letter_service.delivery_label)
 
     @property
     def colour(self) -> str:
@@ -194,6 +198,8 @@ def _view(page: Page, letter_id: uuid.UUID) -> LetterView:
         case = uow.session.get(Case, letter.case_id)
         assert case is not None
         _case, acting = access.open_case(uow.session, page.me, case.ref)
+        email_to = letter_service.email_address(uow.session, letter)
+    delivery = letter_service.delivery_of(page.ctx, [letter.id]).get(letter.id)
     open_letter = letter.status in {"draft", "approved"}
     may_change = open_letter
     try:
@@ -216,6 +222,8 @@ def _view(page: Page, letter_id: uuid.UUID) -> LetterView:
         is_drafter=is_drafter,
         may_send=may_send,
         approvers=sorted(r.value.replace("_", " ") for r in spec.approvers),
+        email_to=email_to,
+        delivery=letter_service.delivery_label(delivery),
     )
 
 
@@ -322,6 +330,85 @@ def send(
     letter_service.send_letter(page.ctx, actor=page.me.actor, letter_id=letter_id, via=via)
     page.flash("Recorded as sent. The PDF and Word files are kept exactly as sent.")
     return page.redirect(f"/letters/{letter_id}")
+
+
+@router.post("/letters/{letter_id}/email")
+def email(
+    letter_id: uuid.UUID, page: Page = Depends(signed_in), form_data: FormData = Depends(checked_form)
+) -> Response:
+    form = FormState.from_form(form_data)
+    with_docx = form.value("with_docx") == "yes"
+    letter_service.email_letter(page.ctx, actor=page.me.actor, letter_id=letter_id, with_docx=with_docx)
+    page.flash("Sent. The e-mail is queued and goes out shortly; this page shows when it has gone.")
+    return page.redirect(f"/letters/{letter_id}")
+
+
+# --- the letters of a return request, all agencies at once ----------------------------------------
+
+BULK_ACTIONS = {
+    "draft": ("Draft the letters", "Drafted the letters to every agency of this request."),
+    "approve": ("Approve the letters", "Approved every draft letter of this request."),
+    "send": ("Send the letters by e-mail", "Sent: the e-mails are queued and go out shortly."),
+}
+
+
+def _render_request_letters(
+    page: Page, request_id: uuid.UUID, form: FormState, status: int = 200
+) -> Response:
+    found, asked = letter_service.request_letters(page.ctx, actor=page.me.actor, request_id=request_id)
+    spec = spec_for(found.code)
+    deliveries = letter_service.delivery_of(page.ctx, [x.id for x in found.letters])
+    return page.render(
+        "web/letters/request.html",
+        {
+            "title": f"{spec.number} letters: {found.case_ref}",
+            "found": found,
+            "spec": spec,
+            "asked": asked,
+            "request_id": request_id,
+            "actions": BULK_ACTIONS,
+            "counts": {
+                s: sum(1 for x in found.letters if x.status == s) for s in ("draft", "approved", "sent")
+            },
+            "delivery": {k: letter_service.delivery_label(d) for k, d in deliveries.items()},
+            "colours": STATUS_COLOURS,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@router.get("/returns/{request_id}/letters")
+def request_letters(request_id: uuid.UUID, page: Page = Depends(signed_in)) -> Response:
+    return _render_request_letters(page, request_id, FormState())
+
+
+@router.post("/returns/{request_id}/letters/{action}")
+def request_letters_action(
+    request_id: uuid.UUID,
+    action: str,
+    page: Page = Depends(signed_in),
+    form_data: FormData = Depends(checked_form),
+) -> Response:
+    form = FormState.from_form(form_data)
+    if action not in BULK_ACTIONS:
+        form.general.append("Choose draft, approve or send.")
+        return _render_request_letters(page, request_id, form, 400)
+    if form.value(f"confirm_{action}") != "yes":
+        form.add(f"confirm_{action}", "Confirm that the action is for every agency of this request")
+        return _render_request_letters(page, request_id, form, 400)
+    commands = {
+        "draft": letter_service.draft_for_request,
+        "approve": letter_service.approve_for_request,
+        "send": letter_service.send_for_request,
+    }
+    try:
+        commands[action](page.ctx, actor=page.me.actor, request_id=request_id)
+    except (Conflict, PermissionDenied, ValidationFailed) as err:
+        form.absorb(err)
+        return _render_request_letters(page, request_id, form, 400)
+    page.flash(BULK_ACTIONS[action][1])
+    return page.redirect(f"/returns/{request_id}/letters")
 
 
 @router.post("/letters/{letter_id}/cancel")

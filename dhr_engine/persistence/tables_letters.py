@@ -12,19 +12,34 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary
+from sqlalchemy import JSON, Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from dhr_engine.persistence.tables import new_id, utcnow
 
 LETTER_STATUSES = ("draft", "approved", "sent", "cancelled")
+OPEN_LETTER = text("status IN ('draft', 'approved')")
+DELIVERY_STATUSES = ("queued", "sent", "failed")
 
 
 class Letter(SQLModel, table=True):
     """One letter of a case: its merge data, who drafted, approved and sent it, and the sent copy."""
 
     __tablename__ = "letter"
-    __table_args__ = (Index("ix_letter_case_code", "case_id", "code"),)
+    __table_args__ = (
+        Index("ix_letter_case_code", "case_id", "code"),
+        # One open letter per case, letter, recipient and purpose (migration 0013_letter_delivery).
+        Index(
+            "uq_letter_open_once",
+            "case_id",
+            "code",
+            "recipient_key",
+            "batch_key",
+            unique=True,
+            sqlite_where=OPEN_LETTER,
+            postgresql_where=OPEN_LETTER,
+        ),
+    )
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     case_id: uuid.UUID = Field(foreign_key="dhr_case.id", index=True)
     code: str = Field(max_length=60)
@@ -34,7 +49,8 @@ class Letter(SQLModel, table=True):
     recipient_label: str = Field(max_length=200)  # an organisation or a pseudonym, never a real name
     agency_id: uuid.UUID | None = Field(default=None, foreign_key="agency.id", index=True)
     person_id: uuid.UUID | None = Field(default=None, foreign_key="person.id")
-    batch_key: str = Field(default="", max_length=60)  # e.g. "2026-Q4" for a quarter's progress requests
+    batch_key: str = Field(default="", max_length=60)  # the purpose: "2026-Q4", "return:<request id>"
+    recipient_key: str = Field(default="", max_length=80)  # "agency:<id>", "person:<id>" or the kind
     letter_date: date
     csp_slug: str = Field(max_length=60)
     context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -72,3 +88,21 @@ class AddressPreference(SQLModel, table=True):
     agreed_on: date
     recorded_by: uuid.UUID | None = None
     recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class LetterDelivery(SQLModel, table=True):
+    """How a letter sent by e-mail fared: queued in the outbox, handed to the mail server, or failed.
+
+    A sent letter row cannot change, so its e-mail delivery is recorded here, one row per letter.
+    """
+
+    __tablename__ = "letter_delivery"
+    letter_id: uuid.UUID = Field(foreign_key="letter.id", primary_key=True)
+    case_id: uuid.UUID = Field(foreign_key="dhr_case.id", index=True)
+    to_address: str = Field(max_length=320)  # an organisation's secure mailbox, never a family member's
+    with_docx: bool = False
+    status: str = Field(default="queued", max_length=20)
+    queued_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    failure: str = Field(default="", max_length=1000)  # a plain reason, naming no person
+    attempts: int = 0

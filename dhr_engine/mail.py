@@ -34,11 +34,20 @@ class PermanentMailError(MailError):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    maintype: str  # "application"
+    subtype: str  # "pdf", "vnd.openxmlformats-officedocument.wordprocessingml.document"
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Mail:
     to: tuple[str, ...]
     subject: str
     body: str
     message_id: str  # stable per outbox item, so a receiving system can drop a repeat
+    attachments: tuple[Attachment, ...] = ()
 
     def build(self, sender: str) -> EmailMessage:
         message = EmailMessage()
@@ -49,6 +58,10 @@ class Mail:
         message["Message-ID"] = self.message_id
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(self.body)
+        for item in self.attachments:
+            message.add_attachment(
+                item.data, maintype=item.maintype, subtype=item.subtype, filename=item.filename
+            )
         return message
 
 
@@ -87,6 +100,8 @@ class SmtpMailer:
 
     def send(self, mail: Mail) -> None:
         """Send one message, or raise TemporaryMailError / PermanentMailError with the reason."""
+        if not self.host.strip():  # DHR_SMTP_HOST="": kept queued, and the page says why
+            raise TemporaryMailError("no mail server is configured")
         with self._lock:
             try:
                 if self._smtp is None:

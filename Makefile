@@ -21,6 +21,10 @@ assets:
 run: install assets
 	$(BIN)/dhr demo
 	@echo "make run: demo mode (DHR_DEV_MODE=1): the built-in secret key signs sessions; set DHR_SECRET_KEY and leave DHR_DEV_MODE off for real data"
+	@# a local mail catcher on the default smtp_port (127.0.0.1:8025) keeps the e-mails as .eml files
+	@# under var/mail/ (it says where); it stops when the server stops
+	$(BIN)/dhr mailcatcher --dir var/mail & catcher=$$!; \
+	trap 'kill $$catcher 2>/dev/null; wait $$catcher 2>/dev/null' EXIT INT TERM; \
 	DHR_DEV_MODE=1 $(BIN)/dhr serve --host 127.0.0.1 --port 8000
 
 ## Install and run the whole test suite (SQLite and, where reachable, PostgreSQL; browser tests need chromium).

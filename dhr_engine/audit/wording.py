@@ -169,6 +169,10 @@ def _describe_case(
 ) -> str | None:
     if kind == "case_opened":
         return f"Case opened at: {stage(data.get('stage'))}"
+    if kind == "notification_changed":
+        raw = data.get("changed")
+        changed = [str(c) for c in raw] if isinstance(raw, list) else []
+        return "Notification facts changed: " + (", ".join(changed) or "none")
     if kind == "stage_changed":
         named = trigger()
         moved = f"moved from {stage(data.get('from_stage'))} to {stage(data.get('to_stage'))}"
@@ -215,6 +219,8 @@ def _describe_correspondence(
         "letter_approved": "approved",
         "letter_sent": "sent",
         "letter_cancelled": "cancelled",
+        "letter_emailed": "delivered by e-mail",
+        "letter_email_failed": "not yet delivered by e-mail (the attempt failed)",
     }
     if kind in verbs:
         via = f" by {words(data.get('via'))}" if kind == "letter_sent" and data.get("via") else ""

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import typer
 
 from dhr_engine.accounts import cli as accounts_cli
+from dhr_engine.agencies import cli as agencies_cli
 from dhr_engine.audit import checkpoints as audit_checkpoints
 from dhr_engine.audit import cli as audit_cli
 from dhr_engine.audit import scheduled as audit_scheduled
@@ -30,7 +31,7 @@ from dhr_engine.deadlines.sources import DueSource
 from dhr_engine.domain.clock import Clock
 from dhr_engine.family import cli as family_cli
 from dhr_engine.letters import cli as letters_cli
-from dhr_engine.letters.handlers import draft_letter
+from dhr_engine.letters.handlers import EmailLetter, draft_letter
 from dhr_engine.members import cli as members_cli
 from dhr_engine.outbox import scheduled as outbox_scheduled
 from dhr_engine.plans import cli as plans_cli
@@ -38,6 +39,7 @@ from dhr_engine.plans import scheduled as plans_scheduled
 from dhr_engine.proceedings import cli as proceedings_cli
 from dhr_engine.returns import cli as returns_cli
 from dhr_engine.scheduler.jobs import JobSpec
+from dhr_engine.tasks import cli as tasks_cli
 
 # The command groups of `dhr` (name, group, one line of help); dhr_engine.console adds the
 # application-level commands (init, demo, serve, workflows, scheduler, bench).
@@ -46,19 +48,21 @@ COMMANDS: tuple[tuple[str, typer.Typer, str], ...] = (
     ("deadlines", deadlines_cli.app, "List and explain deadlines."),
     ("audit", audit_cli.app, "Check the audit trail; who read sensitive records."),
     ("user", accounts_cli.app, "User accounts: add, reset a password, list."),
+    ("agencies", agencies_cli.app, "Partner agencies' DHR contacts: list, add, remove."),
     ("plans", plans_cli.app, "Action plans, lessons across reviews, oversight figures."),
     ("letters", letters_cli.app, "Letters C1-C23: render, draft, approve, send."),
     ("returns", returns_cli.app, "Agency returns and the merged chronology."),
     ("members", members_cli.app, "Who holds which role on a case: add, list, remove."),
     ("proceedings", proceedings_cli.app, "Parallel proceedings (trial, inquest, IOPC): add, conclude, list."),
     ("family", family_cli.app, "The family engagement log: log a contact, list the log."),
+    ("tasks", tasks_cli.app, "My task lists: sign-offs, returns due, letters to approve, returns to accept."),
 )
 
 
 def outbox_handlers() -> OutboxHandlers:
     """What the outbox drain does with each kind of item (a new set per context: the e-mail handler
     keeps its SMTP connection for the length of one drain)."""
-    return {"email": EmailHandler(), "letter": draft_letter}
+    return {"email": EmailHandler(), "letter": draft_letter, "letter_email": EmailLetter()}
 
 
 # What the one sweep chases: case and return deadlines (deadline rows), CSP priority plans.

@@ -10,6 +10,8 @@ from fastapi import APIRouter, FastAPI
 
 from dhr_engine.accounts import api as accounts_api
 from dhr_engine.accounts import pages as accounts_pages
+from dhr_engine.agencies import api as agencies_api
+from dhr_engine.agencies import pages as agencies_pages
 from dhr_engine.api.app import LifespanHook, build_app
 from dhr_engine.audit import api as audit_api
 from dhr_engine.audit import pages as audit_pages
@@ -19,7 +21,6 @@ from dhr_engine.cases import pages as cases_pages
 from dhr_engine.config import Settings
 from dhr_engine.context import AppContext
 from dhr_engine.deadlines import api as deadlines_api
-from dhr_engine.deadlines import pages as deadlines_pages
 from dhr_engine.domain.family_log import KINDS as FAMILY_KINDS
 from dhr_engine.family import api as family_api
 from dhr_engine.family import pages as family_pages
@@ -37,6 +38,8 @@ from dhr_engine.returns.merged import describe_when
 from dhr_engine.scheduler import runner
 from dhr_engine.signin import api as signin_api
 from dhr_engine.signin import pages as signin_pages
+from dhr_engine.tasks import api as tasks_api
+from dhr_engine.tasks import pages as tasks_pages
 from dhr_engine.web import install_web
 
 # The JSON API, in the order its operations appear in the OpenAPI document.
@@ -47,9 +50,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     proceedings_api.router,
     family_api.router,
     accounts_api.router,
+    agencies_api.router,
     audit_api.router,
     letters_api.router,
     deadlines_api.router,
+    tasks_api.router,
     returns_api.router,
     plans_api.router,
 )
@@ -58,7 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = (
 # The web pages (GOV.UK Frontend), and what their templates may call.
 PAGES: tuple[APIRouter, ...] = (
     signin_pages.router,
-    deadlines_pages.router,
+    tasks_pages.router,
     cases_pages.router,
     members_pages.router,
     proceedings_pages.router,
@@ -67,6 +72,7 @@ PAGES: tuple[APIRouter, ...] = (
     letters_pages.router,
     plans_pages.router,
     accounts_pages.router,
+    agencies_pages.router,
     audit_pages.router,
 )
 

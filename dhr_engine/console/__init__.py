@@ -8,7 +8,7 @@ import typer
 
 from dhr_engine import bootstrap
 from dhr_engine.cli.common import load_settings, use_context_builder
-from dhr_engine.console import bench, serve, setup, workflows
+from dhr_engine.console import bench, mailcatcher, serve, setup, workflows
 from dhr_engine.console import scheduler as scheduler_cli
 
 app = typer.Typer(
@@ -30,5 +30,6 @@ for name, group, summary in bootstrap.COMMANDS:
     app.add_typer(group, name=name, help=summary)
 app.add_typer(workflows.app, name="workflows", help="Check and draw the workflow definitions.")
 serve.register(app)
+mailcatcher.register(app)
 bench.register(app)
 app.add_typer(scheduler_cli.app, name="scheduler", help="Deadline reminders, escalations, the e-mail outbox.")

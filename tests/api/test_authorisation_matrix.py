@@ -59,6 +59,15 @@ ENDPOINTS = [
     Endpoint("members", "GET", "/api/v1/cases/{ref}/members", EVERYONE),
     Endpoint("proceedings", "GET", "/api/v1/cases/{ref}/proceedings", EVERYONE),
     Endpoint("family log", "GET", "/api/v1/cases/{ref}/family-log", FAMILY_READERS),
+    Endpoint("notification facts", "GET", "/api/v1/cases/{ref}/notification", FULL_RECORD | {"panel"}),
+    Endpoint(
+        "change notification facts",
+        "PATCH",
+        "/api/v1/cases/{ref}/notification",
+        frozenset({"admin", "officer"}),
+        body=lambda w: {"expected_version": w.cases["A"].version, "criminal_status": "trial"},
+        writes=True,
+    ),
     Endpoint(
         "fire decide_to_review",
         "POST",
@@ -137,6 +146,13 @@ ENDPOINTS = [
         writes=True,
     ),
     Endpoint("agencies", "GET", "/api/v1/agencies", frozenset(GLOBAL_USERS), case_scoped=False),
+    Endpoint(
+        "agency contacts",
+        "GET",
+        "/api/v1/agencies/{agency}/contacts",
+        frozenset(GLOBAL_USERS),
+        case_scoped=False,
+    ),
     Endpoint(
         "add agency",
         "POST",

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "dhr_engine"
 DOMAINS = (
     "accounts",
+    "agencies",
     "audit",
     "cases",
     "deadlines",
@@ -27,6 +28,7 @@ DOMAINS = (
     "proceedings",
     "returns",
     "signin",
+    "tasks",
 )
 
 

@@ -34,6 +34,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def commands(refs: list[str], deadlines: dict[str, list[str]]) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = [("case", "list"), ("letters", "codes"), ("plans", "list")]
+    out += [("agencies", "contacts", "list", name) for name in ("Northmoor Police", "Northmoor Women's Aid")]
     for ref in refs:
         out += [
             ("case", "show", ref),

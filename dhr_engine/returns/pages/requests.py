@@ -5,31 +5,40 @@ accept or ask for changes, withdraw, chase)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from fastapi import APIRouter, Depends
 from sqlmodel import col, select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from dhr_engine.agencies.queries import agencies_without_contacts
 from dhr_engine.auth import policy
 from dhr_engine.domain.return_kinds import KINDS
 from dhr_engine.errors import DhrError
+from dhr_engine.outbox.delivery import delivery_state, emails_about, last_mail_error
 from dhr_engine.persistence.tables import Agency
 from dhr_engine.returns import service as return_service
-from dhr_engine.returns.access import REQUESTERS, case_actor
+from dhr_engine.returns.access import REQUESTERS, case_actor, contact_cases
 from dhr_engine.returns.queries import load_request_view, return_rows
 from dhr_engine.web import access
 from dhr_engine.web.deps import Page, WebRoute, checked_form, signed_in
 from dhr_engine.web.forms import FormState
 
 router = APIRouter(route_class=WebRoute)
+CHASE_EMAILS = {"return_chase": "Reminder", "return_escalation": "Escalation"}
 
 
 @router.get("/returns")
 def my_returns(page: Page = Depends(signed_in)) -> Response:
     with page.ctx.reader() as uow:
         cases = access.visible_cases(uow.session, page.me)
-        rows = return_rows(uow.session, page.me, cases)
+        # and the requests to the user's agency they are a named DHR contact for (not case members)
+        seen = {c.id for c in cases}
+        named = [c for c in contact_cases(uow.session, page.me.actor) if c.id not in seen]
+        rows = return_rows(uow.session, page.me, cases + named)
+    closed = {c.id for c in named}
+    rows = [replace(r, case_open=r.case.id not in closed) for r in rows]
     rows.sort(key=lambda r: (r.request.stage in {"accepted", "withdrawn"}, r.case.ref, r.agency))
     return page.render(
         "web/returns/list.html", {"title": "Agency returns", "rows": rows, "case": None, "kinds": KINDS}
@@ -50,6 +59,7 @@ def _case_returns(page: Page, ref: str, form: FormState, status: int = 200) -> R
             ).all()
         )
         may_merge = access.may(acting, policy.Action.RETURNS_VIEW_ALL)
+        untold = {a.id for a in agencies_without_contacts(uow.session, [a.id for a in agencies])}
     return page.render(
         "web/returns/list.html",
         {
@@ -60,6 +70,7 @@ def _case_returns(page: Page, ref: str, form: FormState, status: int = 200) -> R
             "may_request": may_request,
             "may_merge": may_merge,
             "agencies": agencies,
+            "untold": untold,
             "form": form,
         },
         status=status,
@@ -105,9 +116,13 @@ def request_returns(
         else:
             label = KINDS[kind].label.lower() if kind in KINDS else kind
             count = len(made)
+            with page.ctx.reader() as uow:
+                warnings = return_service.contact_warnings(uow.session, [r.agency_id for r in made])
+            told = " Their DHR contacts are told." if len(warnings) < count else ""
             page.flash(
                 f"Asked {count} {'agency' if count == 1 else 'agencies'} for a {label}. "
-                "The request letters are queued for drafting."
+                f"The request letters are queued for drafting.{told}"
+                + "".join(f" Warning: {w}." for w in warnings)
             )
             return page.redirect(f"/cases/{ref}/returns")
     return _case_returns(page, ref, form, 400)
@@ -119,9 +134,28 @@ def request_returns(
 def render_request(page: Page, request_id: uuid.UUID, form: FormState, status: int = 200) -> Response:
     with page.ctx.reader() as uow:
         view = load_request_view(uow, page.me.actor, request_id, page.ctx.clock.today())
+        # the reminders and escalations e-mailed about this return, and whether each went
+        emails = (
+            emails_about(
+                uow.session,
+                page.ctx.settings,
+                case_id=view.case.id,
+                topics=CHASE_EMAILS,
+                payload_key="return_request_id",
+                payload_value=str(view.request.id),
+            )
+            if view.case_staff
+            else []
+        )
     return page.render(
         "web/returns/request.html",
-        {"title": f"{view.kind_label} from {view.agency}", "v": view, "case": view.case, "form": form},
+        {
+            "title": f"{view.kind_label} from {view.agency}",
+            "v": view,
+            "case": view.case,
+            "form": form,
+            "emails": emails,
+        },
         status=status,
     )
 
@@ -175,7 +209,7 @@ def chase(
     form = FormState.from_form(form_data)
     escalate = form.value("escalate") == "yes"
     try:
-        return_service.chase_return(
+        item = return_service.chase_return(
             page.ctx.uow(),
             actor=page.me.actor,
             clock=page.ctx.clock,
@@ -186,9 +220,11 @@ def chase(
     except DhrError as err:
         form.absorb(err, {"note": "chase_note"})
         return render_request(page, request_id, form, 400)
+    with page.ctx.reader() as uow:
+        state = delivery_state(item, page.ctx.settings, last_mail_error(uow.session))
     page.flash(
-        "Escalated to the agency's senior manager and the CSP chair."
+        f"An escalation to the agency's senior manager and the CSP chair: {state}."
         if escalate
-        else "A reminder is on its way to the agency's author and manager."
+        else f"A reminder to the agency's author and manager: {state}."
     )
     return page.redirect(f"/returns/{request_id}")

@@ -60,26 +60,30 @@ def test_plans_export__evidence_is_never_a_formula_in_csv_or_xlsx(demo_db: Path)
     chosen = {a["id"]: f for a, f in zip(open_ones, FORMULAS, strict=False)}
     for a in open_ones[: len(FORMULAS)]:
         _complete(a["id"], a["stage"], chosen[a["id"]])
-    numbers = {a["number"]: chosen[a["id"]] for a in open_ones[: len(FORMULAS)]}
+    # Action numbers repeat across plans ("1.1" in several): a row is its plan and its number.
+    numbers = {(a["plan_title"], a["number"]): chosen[a["id"]] for a in open_ones[: len(FORMULAS)]}
+    assert len(numbers) == len(FORMULAS)
 
     book_path = run("plans", "export", "--format", "xlsx", "--out", str(demo_db.parent / "p.xlsx")).strip()
     ws = load_workbook(book_path)["Actions"]
     headings = [c.value for c in ws[1]]
-    number_col, evidence_col = headings.index("Action"), headings.index("Evidence")
+    plan_col, number_col = headings.index("Plan"), headings.index("Action")
+    evidence_col = headings.index("Evidence")
     seen = {}
     for row in ws.iter_rows(min_row=2):
         assert all(cell.data_type != "f" for cell in row)
-        if row[number_col].value in numbers:
-            seen[row[number_col].value] = row[evidence_col]
+        key = (row[plan_col].value, row[number_col].value)
+        if key in numbers:
+            seen[key] = row[evidence_col]
     assert set(seen) == set(numbers)
-    for number, cell in seen.items():
+    for key, cell in seen.items():
         assert cell.data_type != "f" and cell.data_type == "s"
-        assert cell.value == f"'{numbers[number]}"
+        assert cell.value == f"'{numbers[key]}"
 
     csv_path = run("plans", "export", "--format", "csv", "--out", str(demo_db.parent / "p.csv")).strip()
     table = list(csv.DictReader(io.StringIO(Path(csv_path).read_bytes().decode("utf-8-sig"), newline="")))
-    evidence = {r["Action"]: r["Evidence"] for r in table if r["Action"] in numbers}
-    assert evidence == {n: f"'{f}" for n, f in numbers.items()}
+    evidence = {(r["Plan"], r["Action"]): r["Evidence"] for r in table if (r["Plan"], r["Action"]) in numbers}
+    assert evidence == {key: f"'{f}" for key, f in numbers.items()}
 
 
 def test_plans_export__refused_for_a_real_name_or_birth_date_in_the_evidence(demo_db: Path) -> None:
